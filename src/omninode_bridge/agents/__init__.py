@@ -1,0 +1,1 @@
+"""The agents layer: scheduler, coordination, metrics and workflows."""

@@ -1,0 +1,69 @@
+"""The ``omninode`` typer application.
+
+Each command family lives in its own module exposing ``register(app)``; this
+module only assembles them and turns package errors into one clear message and
+a non-zero exit code, never a traceback.
+
+Exit codes: 0 success, 1 the job ran and found failures (validation failed,
+``--check`` found drift, a workflow failed), 2 bad input or configuration.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+from rich.console import Console
+
+from omninode_bridge.errors import OmniNodeError
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "app", "main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+app = typer.Typer(
+    name="omninode",
+    help="Turn ONEX node contracts and PRDs into working, tested node packages.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Command modules, each with ``register(app)``. Keep sorted.
+_COMMAND_MODULES: list[str] = []
+
+
+def _register_commands() -> None:
+    for module_name in _COMMAND_MODULES:
+        module = importlib.import_module(module_name)
+        module.register(app)
+
+
+_register_commands()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    err = Console(stderr=True)
+    try:
+        app(standalone_mode=False)
+    except OmniNodeError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors surface here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(EXIT_BAD_INPUT)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        raise

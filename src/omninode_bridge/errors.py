@@ -1,0 +1,154 @@
+"""One exception tree for the whole package.
+
+Every error this package raises on purpose derives from :class:`OmniNodeError`,
+so callers can catch the whole family with one clause. Names documented by the
+seed API (``WorkflowException``, ``ValidationException``, ``QuorumException``)
+keep their documented spelling and sit inside the tree::
+
+    OmniNodeError
+    ├── ConfigError                  bad configuration file or environment value
+    ├── WorkflowException            engine errors (seed name)
+    │   ├── WorkflowDefinitionError  invalid stages/steps (also a ValueError)
+    │   ├── CycleError               dependency cycle, names the cycle (also a ValueError)
+    │   ├── StageTimeoutError        a stage exceeded its timeout (also a TimeoutError)
+    │   ├── StepTimeoutError         a step exceeded its timeout (also a TimeoutError)
+    │   └── WorkflowFailedError      fast-fail stop, carries the WorkflowResult
+    ├── ContractError                a contract or PRD could not be loaded; lists problems
+    ├── TemplateError                template missing or failed to render
+    ├── GenerationError              the generator could not produce or write a package
+    ├── ValidationException          validation pipeline errors (seed name)
+    ├── QuorumException              AI quorum errors (seed name)
+    │   └── InsufficientParticipationError
+    ├── PersistenceError             store could not be opened, migrated or written
+    ├── EventBusError                event bus publish/consume failures
+    └── ObservabilityError           monitoring, alerting or health-check failures
+
+The Python built-ins mixed into some classes (``ValueError``, ``TimeoutError``)
+let code written against the seed docstrings ("Raises: ValueError, TimeoutError")
+keep working.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from omninode_bridge.agents.workflows.models import WorkflowResult
+
+__all__ = [
+    "ConfigError",
+    "ContractError",
+    "CycleError",
+    "EventBusError",
+    "GenerationError",
+    "InsufficientParticipationError",
+    "ObservabilityError",
+    "OmniNodeError",
+    "PersistenceError",
+    "QuorumException",
+    "StageTimeoutError",
+    "StepTimeoutError",
+    "TemplateError",
+    "ValidationException",
+    "WorkflowDefinitionError",
+    "WorkflowException",
+    "WorkflowFailedError",
+]
+
+
+class OmniNodeError(Exception):
+    """Root of every error raised on purpose by omninode-bridge."""
+
+
+class ConfigError(OmniNodeError):
+    """A configuration file or environment value is invalid."""
+
+
+class WorkflowException(OmniNodeError):
+    """Base exception for workflow errors."""
+
+
+class WorkflowDefinitionError(WorkflowException, ValueError):
+    """The stages or steps handed to the executor are invalid."""
+
+
+class CycleError(WorkflowDefinitionError):
+    """The dependency graph has a cycle.
+
+    Attributes:
+        cycle: The node ids along the cycle, first id repeated at the end.
+    """
+
+    def __init__(self, cycle: list[str]) -> None:
+        self.cycle = list(cycle)
+        super().__init__(f"Dependency cycle: {' -> '.join(self.cycle)}")
+
+
+class StageTimeoutError(WorkflowException, TimeoutError):
+    """Raised when stage execution exceeds timeout."""
+
+    def __init__(self, stage_id: str, timeout_seconds: float) -> None:
+        self.stage_id = stage_id
+        self.timeout_seconds = timeout_seconds
+        super().__init__(f"Stage '{stage_id}' exceeded timeout of {timeout_seconds}s")
+
+
+class StepTimeoutError(WorkflowException, TimeoutError):
+    """Raised when one step exceeds its own timeout."""
+
+    def __init__(self, step_id: str, timeout_seconds: float) -> None:
+        self.step_id = step_id
+        self.timeout_seconds = timeout_seconds
+        super().__init__(f"Step '{step_id}' exceeded timeout of {timeout_seconds}s")
+
+
+class WorkflowFailedError(WorkflowException, RuntimeError):
+    """Raised by ``WorkflowResult.raise_for_failure()`` for a failed run."""
+
+    def __init__(self, result: WorkflowResult) -> None:
+        self.result = result
+        detail = "; ".join(result.errors) or "unknown error"
+        super().__init__(
+            f"Workflow '{result.workflow_id}' failed at stage '{result.failed_stage}': {detail}"
+        )
+
+
+class ContractError(OmniNodeError):
+    """A contract or PRD could not be loaded; the message lists every problem."""
+
+
+class TemplateError(OmniNodeError):
+    """A template is missing or failed to render."""
+
+
+class GenerationError(OmniNodeError):
+    """The generator could not produce or write a node package."""
+
+
+class ValidationException(OmniNodeError):
+    """Base exception for validation errors."""
+
+
+class QuorumException(OmniNodeError):
+    """Base exception for quorum errors."""
+
+
+class InsufficientParticipationError(QuorumException):
+    """Raised when too many models fail to participate."""
+
+    def __init__(self, participating: float, minimum: float) -> None:
+        self.participating = participating
+        self.minimum = minimum
+        super().__init__(f"Insufficient participation: {participating} < {minimum}")
+
+
+class PersistenceError(OmniNodeError):
+    """The store could not be opened, migrated, read or written."""
+
+
+class EventBusError(OmniNodeError):
+    """Publishing to or consuming from an event bus failed."""
+
+
+class ObservabilityError(OmniNodeError):
+    """Monitoring, alerting or health checking failed."""

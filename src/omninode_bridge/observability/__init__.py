@@ -1,0 +1,1 @@
+"""Observability: structured logs, monitoring, alerts, health and Prometheus."""
