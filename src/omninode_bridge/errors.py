@@ -14,6 +14,7 @@ keep their documented spelling and sit inside the tree::
     │   ├── StepTimeoutError         a step exceeded its timeout (also a TimeoutError)
     │   └── WorkflowFailedError      fast-fail stop, carries the WorkflowResult
     ├── ContractError                a contract or PRD could not be loaded; lists problems
+    │   └── MixinError               unknown mixin, bad mixin config, missing required mixin
     ├── TemplateError                template missing or failed to render
     ├── GenerationError              the generator could not produce or write a package
     ├── ValidationException          validation pipeline errors (seed name)
@@ -30,6 +31,7 @@ keep working.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -42,6 +44,8 @@ __all__ = [
     "EventBusError",
     "GenerationError",
     "InsufficientParticipationError",
+    "MixinError",
+    "MixinProblem",
     "ObservabilityError",
     "OmniNodeError",
     "PersistenceError",
@@ -115,6 +119,43 @@ class WorkflowFailedError(WorkflowException, RuntimeError):
 
 class ContractError(OmniNodeError):
     """A contract or PRD could not be loaded; the message lists every problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class MixinProblem:
+    """One problem with one mixin declaration.
+
+    Attributes:
+        mixin: The mixin name as declared.
+        message: What is wrong, in one sentence.
+        index: Position of the declaration in the contract's mixin list, when known.
+        path: Field path inside the mixin's ``config`` (empty for the declaration itself).
+        suggestions: Close matches (known mixin names or config keys).
+    """
+
+    mixin: str
+    message: str
+    index: int | None = None
+    path: tuple[str | int, ...] = ()
+    suggestions: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        where = f"mixins[{self.index}] " if self.index is not None else ""
+        field = ".".join(str(part) for part in self.path)
+        field = f"config.{field}: " if field else ""
+        return f"{where}{self.mixin}: {field}{self.message}"
+
+
+class MixinError(ContractError):
+    """Declared mixins are unknown, misconfigured, or miss mixins they require.
+
+    Attributes:
+        problems: Every problem found, in declaration order.
+    """
+
+    def __init__(self, problems: list[MixinProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(str(p) for p in self.problems) or "invalid mixins")
 
 
 class TemplateError(OmniNodeError):
