@@ -4,4 +4,42 @@ Re-exports the staged parallel executor and its records, the template manager,
 the validation pipeline and the AI quorum.
 """
 
-__all__: list[str] = []
+from omninode_bridge.agents.workflows.executor import StagedParallelExecutor
+from omninode_bridge.agents.workflows.models import (
+    EnumStageStatus,
+    EnumStepStatus,
+    EnumStepType,
+    ExecutorStatistics,
+    StageResult,
+    StepResult,
+    WorkflowConfig,
+    WorkflowResult,
+    WorkflowStage,
+    WorkflowStep,
+)
+from omninode_bridge.errors import (
+    InsufficientParticipationError,
+    QuorumException,
+    StageTimeoutError,
+    ValidationException,
+    WorkflowException,
+)
+
+__all__ = [
+    "EnumStageStatus",
+    "EnumStepStatus",
+    "EnumStepType",
+    "ExecutorStatistics",
+    "InsufficientParticipationError",
+    "QuorumException",
+    "StageResult",
+    "StageTimeoutError",
+    "StagedParallelExecutor",
+    "StepResult",
+    "ValidationException",
+    "WorkflowConfig",
+    "WorkflowException",
+    "WorkflowResult",
+    "WorkflowStage",
+    "WorkflowStep",
+]
