@@ -6,6 +6,14 @@ PRDs) becomes a frozen :class:`Contract`. Bad input raises one
 file, line and field.
 """
 
+from omninode_bridge.contracts.loader import (
+    detect_dialect,
+    load_contract,
+    load_contracts,
+    parse_contract,
+    pascal_case,
+    snake_case,
+)
 from omninode_bridge.contracts.model import (
     LIFECYCLE_OPERATIONS,
     AdvancedFeatures,
@@ -30,6 +38,8 @@ from omninode_bridge.contracts.model import (
     ServiceCircuitBreaker,
     TransactionsConfig,
 )
+from omninode_bridge.contracts.problems import ContractProblem, ContractValidationError
+from omninode_bridge.contracts.safe_yaml import YamlLimits
 
 __all__ = [
     "LIFECYCLE_OPERATIONS",
@@ -38,6 +48,8 @@ __all__ = [
     "CircuitBreakerConfig",
     "Contract",
     "ContractDialect",
+    "ContractProblem",
+    "ContractValidationError",
     "ContractVersion",
     "DeadLetterQueueConfig",
     "Dependency",
@@ -54,4 +66,11 @@ __all__ = [
     "SecurityValidationConfig",
     "ServiceCircuitBreaker",
     "TransactionsConfig",
+    "YamlLimits",
+    "detect_dialect",
+    "load_contract",
+    "load_contracts",
+    "parse_contract",
+    "pascal_case",
+    "snake_case",
 ]

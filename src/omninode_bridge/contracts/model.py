@@ -58,6 +58,7 @@ __all__ = [
     "SecurityValidationConfig",
     "ServiceCircuitBreaker",
     "TransactionsConfig",
+    "translate_path",
 ]
 
 NODE_NAME_PATTERN: Final = re.compile(
@@ -450,7 +451,7 @@ class Contract(BaseModel):
         Returns:
             The 1-based line, or ``None`` when nothing on the path is located.
         """
-        path = _translate(field_path, self.field_origins)
+        path = translate_path(field_path, self.field_origins)
         while path:
             line = self.source_lines.get(path)
             if line is not None:
@@ -464,18 +465,19 @@ class Contract(BaseModel):
         return f"{self.display_path}:{line}" if line else self.display_path
 
 
-def _translate(field_path: str, origins: dict[str, str]) -> str:
-    head, sep, rest = field_path.partition(".")
-    bracket = head.find("[")
-    if bracket > 0:
-        rest = head[bracket:] + sep + rest if rest else head[bracket:]
-        head, sep = head[:bracket], ""
-    origin = origins.get(head)
-    if origin is None:
-        return field_path
-    if not rest:
-        return origin
-    return f"{origin}{'.' if sep else ''}{rest}"
+def translate_path(field_path: str, origins: dict[str, str]) -> str:
+    """Rewrite a canonical field path to the source path it was read from.
+
+    The longest canonical prefix found in ``origins`` wins, so item-level
+    origins (``operations[2]``) beat field-level ones (``operations``).
+    """
+    path = field_path
+    while path:
+        origin = origins.get(path)
+        if origin is not None:
+            return origin + field_path[len(path) :]
+        path = _parent_path(path)
+    return field_path
 
 
 def _parent_path(path: str) -> str:

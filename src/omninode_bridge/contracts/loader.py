@@ -1,0 +1,701 @@
+"""Load contract files of every dialect into the canonical :class:`Contract`.
+
+Dialects (recognised from the document's keys):
+
+* schema v2 (``name: Node<Name><Type>``, ``version: {major, minor, patch}``),
+  validated with ``contract_schema_v2.json`` and the per-mixin config
+  definitions of ``mixins_schema.json``;
+* node-package contracts (``name: <service_name>``, ``input_state`` /
+  ``output_state``, ``io_operations``, ``error_handling``);
+* the ``node_id`` / ``metadata`` / ``mixin_configuration`` /
+  ``input_schema`` / ``output_schema`` dialect.
+
+Every problem in every file is collected (YAML safety, schema, mixin catalog,
+model rules) and raised at the end as one
+:class:`~omninode_bridge.contracts.problems.ContractValidationError`, a
+:class:`~omninode_bridge.errors.ContractError` whose message has one
+``file:line: field: message`` line per problem. Loading never writes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from pydantic import ValidationError
+
+from omninode_bridge.contracts.model import (
+    LIFECYCLE_OPERATIONS,
+    NODE_NAME_PATTERN,
+    SNAKE_NAME_PATTERN,
+    Contract,
+    ContractDialect,
+    NodeType,
+    translate_path,
+)
+from omninode_bridge.contracts.problems import ContractProblem, raise_for_problems
+from omninode_bridge.contracts.safe_yaml import (
+    DEFAULT_LIMITS,
+    YamlDocument,
+    YamlLimits,
+    join_path,
+    parse_yaml,
+    read_yaml_file,
+)
+from omninode_bridge.contracts.schema_check import (
+    MIXIN_CONFIG_DEFINITIONS,
+    iter_schema_problems,
+    validator_for,
+)
+from omninode_bridge.errors import ContractError, MixinError
+from omninode_bridge.observability.logging import get_logger
+from omninode_bridge.onex.mixins import resolve_mixins
+
+__all__ = [
+    "CONTRACT_SUFFIXES",
+    "contract_from_document",
+    "detect_dialect",
+    "load_contract",
+    "load_contracts",
+    "parse_contract",
+    "pascal_case",
+    "snake_case",
+]
+
+log = get_logger(__name__, component="contracts")
+
+#: File suffixes :func:`load_contracts` picks up in a directory.
+CONTRACT_SUFFIXES: Final = (".yaml", ".yml")
+
+_SCHEMA_FOR: Final = {
+    ContractDialect.V2: "contract_schema_v2.json",
+    ContractDialect.NODE_PACKAGE: "node_package_contract.json",
+    ContractDialect.NODE_ID: "node_id_contract.json",
+}
+_NODE_PACKAGE_KEYS: Final = frozenset(
+    {"tool_specification", "base_class", "input_model", "output_model", "error_handling"}
+)
+_VERSION_TEXT: Final = re.compile(r"^v?(\d+)[._](\d+)[._](\d+)$")
+_OPERATION_LINE: Final = re.compile(r"^\s*[-*]\s*`?([a-z][a-z0-9_]*)`?\s*:\s*(.+?)\s*$")
+_ERROR_CODE: Final = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def load_contract(path: str | Path, *, limits: YamlLimits = DEFAULT_LIMITS) -> Contract:
+    """Load and validate one contract file.
+
+    Args:
+        path: The YAML file.
+        limits: Size, alias, value and depth caps for the YAML reader.
+
+    Returns:
+        The normalised contract.
+
+    Raises:
+        ContractValidationError: Listing every problem with file, line and field.
+    """
+    document = read_yaml_file(path, limits=limits)
+    contract, problems = contract_from_document(document, path=Path(path))
+    raise_for_problems(problems)
+    if contract is None:  # pragma: no cover - problems always accompany a missing contract
+        raise ContractError(f"{path}: contract could not be built")
+    return contract
+
+
+def load_contracts(
+    paths_or_dirs: Iterable[str | Path], *, limits: YamlLimits = DEFAULT_LIMITS
+) -> list[Contract]:
+    """Load every contract named, directories searched recursively for ``*.yaml``/``*.yml``.
+
+    All files are read before anything is reported, so one error lists every
+    problem in every file. Two contracts that would be written to the same
+    package folder (same service name and version) are a problem too.
+
+    Returns:
+        Contracts in the order given (files of a directory sorted by path).
+
+    Raises:
+        ContractValidationError: Listing every problem found.
+    """
+    problems: list[ContractProblem] = []
+    contracts: list[Contract] = []
+    for file_path in _expand(paths_or_dirs, problems):
+        try:
+            document = read_yaml_file(file_path, limits=limits)
+        except ContractError as exc:
+            problems.extend(getattr(exc, "problems", ()))
+            continue
+        contract, found = contract_from_document(document, path=file_path)
+        problems.extend(found)
+        if contract is not None:
+            contracts.append(contract)
+    problems.extend(_same_package_problems(contracts))
+    raise_for_problems(problems)
+    log.info("contracts.loaded", count=len(contracts))
+    return contracts
+
+
+def parse_contract(
+    text: str,
+    *,
+    source: str = "<string>",
+    path: Path | None = None,
+    limits: YamlLimits = DEFAULT_LIMITS,
+) -> Contract:
+    """Load a contract from YAML text (same rules as :func:`load_contract`)."""
+    document = parse_yaml(text, source=source, limits=limits)
+    contract, problems = contract_from_document(document, path=path)
+    raise_for_problems(problems)
+    if contract is None:  # pragma: no cover - problems always accompany a missing contract
+        raise ContractError(f"{source}: contract could not be built")
+    return contract
+
+
+def detect_dialect(data: Mapping[str, Any]) -> ContractDialect:
+    """Tell which dialect a contract document is written in, from its keys."""
+    if "node_id" in data or "mixin_configuration" in data or "input_schema" in data:
+        return ContractDialect.NODE_ID
+    name = data.get("name")
+    if isinstance(name, str) and NODE_NAME_PATTERN.match(name):
+        return ContractDialect.V2
+    if _NODE_PACKAGE_KEYS.intersection(data) or isinstance(data.get("subcontracts"), list):
+        return ContractDialect.NODE_PACKAGE
+    if isinstance(name, str) and SNAKE_NAME_PATTERN.match(name) and "schema_version" not in data:
+        return ContractDialect.NODE_PACKAGE
+    return ContractDialect.V2
+
+
+def contract_from_document(
+    document: YamlDocument, *, path: Path | None = None
+) -> tuple[Contract | None, list[ContractProblem]]:
+    """Validate a parsed document and build its contract.
+
+    Returns:
+        The contract (``None`` when it could not be built) and every problem
+        found; a contract is returned only when there are no problems.
+    """
+    problems = list(document.problems)
+    data = document.data
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else f"a {type(data).__name__}"
+        problems.append(
+            ContractProblem(document.source, 1, "", f"expected a mapping of fields, got {kind}")
+        )
+        return None, problems
+    dialect = detect_dialect(data)
+    schema_problems = list(_schema_problems(document, data, dialect))
+    problems.extend(schema_problems)
+    problems.extend(_mixin_problems(document, data, dialect, schema_problems))
+    if problems:
+        return None, problems
+    draft = _Draft(document)
+    _NORMALISERS[dialect](data, draft)
+    contract, model_problems = draft.build(path, dialect)
+    return contract, model_problems
+
+
+# --------------------------------------------------------------------------- names
+
+
+def snake_case(text: str) -> str:
+    """``DatabaseAdapter`` -> ``database_adapter``; ``HTTPClient`` -> ``http_client``."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", text.strip())
+    return re.sub(r"[^a-z0-9]+", "_", spaced.lower()).strip("_")
+
+
+def pascal_case(text: str) -> str:
+    """``api_client`` -> ``ApiClient``; ``user management`` -> ``UserManagement``."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", text) if part)
+
+
+def _class_name(service_name: str, node_type: NodeType) -> str:
+    stem = service_name.removesuffix("_node")
+    stem = stem.removesuffix(f"_{node_type.value}") or stem
+    return f"Node{pascal_case(stem)}{node_type.suffix}"
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _schema_problems(
+    document: YamlDocument, data: dict[str, Any], dialect: ContractDialect
+) -> Iterable[ContractProblem]:
+    yield from iter_schema_problems(document, data, validator_for(_SCHEMA_FOR[dialect]))
+    mixins = data.get("mixins")
+    if dialect is ContractDialect.NODE_ID or not isinstance(mixins, list):
+        return
+    for index, mixin in enumerate(mixins):
+        if not isinstance(mixin, dict) or mixin.get("name") not in MIXIN_CONFIG_DEFINITIONS:
+            continue
+        config = mixin.get("config")
+        if isinstance(config, dict):
+            validator = validator_for("mixins_schema.json", f"#/definitions/{mixin['name']}Config")
+            yield from iter_schema_problems(
+                document, config, validator, prefix=f"mixins[{index}].config"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class _Declared:
+    """A mixin declaration in the shape the catalog reads."""
+
+    name: str
+    enabled: bool
+    config: Mapping[str, Any]
+
+
+def _mixin_declarations(
+    data: dict[str, Any], dialect: ContractDialect
+) -> tuple[str, list[_Declared]] | None:
+    if dialect is ContractDialect.NODE_ID:
+        section = data.get("mixin_configuration")
+        prefix, key = "mixin_configuration.mixins", "mixin_name"
+        raw = section.get("mixins") if isinstance(section, dict) else None
+    else:
+        prefix, key, raw = "mixins", "name", data.get("mixins")
+    if not isinstance(raw, list):
+        return None
+    declared = []
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get(key), str):
+            return None
+        enabled = item.get("enabled", True)
+        config = item.get("config") or {}
+        if not isinstance(enabled, bool) or not isinstance(config, dict):
+            return None
+        declared.append(_Declared(item[key], enabled, config))
+    return prefix, declared
+
+
+def _mixin_problems(
+    document: YamlDocument,
+    data: dict[str, Any],
+    dialect: ContractDialect,
+    schema_problems: list[ContractProblem],
+) -> Iterable[ContractProblem]:
+    found = _mixin_declarations(data, dialect)
+    node_type = data.get("node_type")
+    if found is None or not isinstance(node_type, str):
+        return
+    prefix, declared = found
+    kind = node_type.lower() if node_type.lower() in {t.value for t in NodeType} else None
+    try:
+        resolve_mixins(declared, node_type=kind)
+    except MixinError as exc:
+        reported = [p.field for p in schema_problems]
+        name_key = "mixin_name" if dialect is ContractDialect.NODE_ID else "name"
+        for problem in exc.problems:
+            item = join_path(prefix, problem.index) if problem.index is not None else prefix
+            if problem.path:
+                field = f"{item}.config"
+                for part in problem.path:
+                    field = join_path(field, part)
+                message = f"{problem.mixin}: {problem.message}"
+            elif problem.message.startswith("unknown mixin"):
+                field, message = join_path(item, name_key), problem.message
+            else:
+                field, message = item, f"{problem.mixin} {problem.message}"
+            if _already_reported(field, reported, config_level=bool(problem.path), item=item):
+                continue
+            yield ContractProblem(document.source, document.line_of(field), field, message)
+
+
+def _already_reported(field: str, reported: list[str], *, config_level: bool, item: str) -> bool:
+    for other in reported:
+        if field == other or field.startswith((other + ".", other + "[")):
+            return True
+        if config_level and other.startswith(item + ".config"):
+            return True
+    return False
+
+
+def _same_package_problems(contracts: list[Contract]) -> Iterable[ContractProblem]:
+    seen: dict[tuple[str, str], Contract] = {}
+    for contract in contracts:
+        key = (contract.service_name, contract.version.package_dir)
+        first = seen.setdefault(key, contract)
+        if first is not contract:
+            yield ContractProblem(
+                contract.display_path,
+                contract.line_for("service_name"),
+                contract.field_origins.get("service_name", "name"),
+                f"'{contract.service_name}' {contract.version} is also defined in "
+                f"{first.display_path}; both would be written to the same package folder",
+            )
+
+
+def _expand(paths_or_dirs: Iterable[str | Path], problems: list[ContractProblem]) -> list[Path]:
+    files: list[Path] = []
+    for item in paths_or_dirs:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.suffix in CONTRACT_SUFFIXES and p.is_file()
+            )
+            if not found:
+                problems.append(ContractProblem(str(path), None, "", "no *.yaml or *.yml files"))
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(ContractProblem(str(path), None, "", "no such file or directory"))
+    return list(dict.fromkeys(files))
+
+
+# --------------------------------------------------------------------------- building
+
+
+class _Draft:
+    """Canonical fields collected from a document, with where each came from."""
+
+    def __init__(self, document: YamlDocument) -> None:
+        self.document = document
+        self.fields: dict[str, Any] = {}
+        self.origins: dict[str, str] = {}
+
+    def set(self, field: str, value: Any, origin: str | None = None) -> None:
+        self.fields[field] = value
+        if origin:
+            self.origins[field] = origin
+
+    def origin(self, field: str, origin: str) -> None:
+        self.origins[field] = origin
+
+    def build(
+        self, path: Path | None, dialect: ContractDialect
+    ) -> tuple[Contract | None, list[ContractProblem]]:
+        try:
+            contract = Contract(
+                **self.fields,
+                source_path=path,
+                dialect=dialect,
+                source_lines=dict(self.document.lines),
+                field_origins=dict(self.origins),
+            )
+        except ValidationError as exc:
+            return None, [self._problem(error) for error in exc.errors()]
+        return contract, []
+
+    def _problem(self, error: Any) -> ContractProblem:
+        canonical = ""
+        for part in error["loc"]:
+            canonical = join_path(canonical, part)
+        field = translate_path(canonical, self.origins)
+        message = str(error["msg"]).removeprefix("Value error, ")
+        value = error.get("input")
+        if canonical and not isinstance(value, dict | list) and value is not None:
+            message = f"{message} (got {value!r})"
+        return ContractProblem(
+            self.document.source, self.document.line_of(field) or None, field, message
+        )
+
+
+def _operations(draft: _Draft, entries: list[tuple[str, dict[str, Any]]]) -> None:
+    """Split declared operations into business and lifecycle ones; default to ``process``."""
+    operations: list[dict[str, Any]] = []
+    lifecycle: list[str] = []
+    for origin, entry in entries:
+        name = entry["name"]
+        if name in LIFECYCLE_OPERATIONS:
+            if name not in lifecycle:
+                lifecycle.append(name)
+            continue
+        draft.origin(f"operations[{len(operations)}]", origin)
+        operations.append(entry)
+    if operations:
+        draft.set("operations", operations)
+    else:
+        draft.set("operations", [{"name": "process", "description": "Process the node input."}])
+    draft.set("lifecycle_operations", lifecycle)
+
+
+def _enum_operations(
+    schema: Any, origin: str, description: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """Operations named by an ``operation`` / ``operation_type`` enum of the input schema."""
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict):
+        return []
+    documented = dict(_OPERATION_LINE.findall(description))
+    for key in ("operation_type", "operation"):
+        spec = properties.get(key)
+        values = spec.get("enum") if isinstance(spec, dict) else None
+        if (
+            isinstance(values, list)
+            and values
+            and all(isinstance(v, str) and SNAKE_NAME_PATTERN.match(v) for v in values)
+        ):
+            return [
+                (
+                    f"{origin}.properties.{key}.enum[{i}]",
+                    {"name": v, "description": documented.get(v, "")},
+                )
+                for i, v in enumerate(values)
+            ]
+    return []
+
+
+def _listed_operations(raw: Any, origin: str) -> list[tuple[str, dict[str, Any]]]:
+    entries: list[tuple[str, dict[str, Any]]] = []
+    for i, item in enumerate(raw if isinstance(raw, list) else []):
+        where = join_path(origin, i)
+        if isinstance(item, str):
+            entries.append((where, {"name": item}))
+        elif isinstance(item, dict):
+            entries.append((where, dict(item)))
+    return entries
+
+
+def _error_codes(schema: Any, origin: str, draft: _Draft) -> None:
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    spec = properties.get("error_code") if isinstance(properties, dict) else None
+    values = spec.get("enum") if isinstance(spec, dict) else None
+    if isinstance(values, list):
+        codes = [{"code": v} for v in values if isinstance(v, str) and _ERROR_CODE.match(v)]
+        draft.set("error_codes", codes, f"{origin}.properties.error_code.enum")
+
+
+def _version(raw: Any) -> Any:
+    if isinstance(raw, str):
+        match = _VERSION_TEXT.match(raw.strip())
+        if match:
+            major, minor, patch = (int(g) for g in match.groups())
+            return {"major": major, "minor": minor, "patch": patch}
+    return raw
+
+
+def _schemas(draft: _Draft, data: dict[str, Any], input_key: str, output_key: str) -> None:
+    if isinstance(data.get(input_key), dict):
+        draft.set("input_schema", data[input_key], input_key)
+    if isinstance(data.get(output_key), dict):
+        draft.set("output_schema", data[output_key], output_key)
+        _error_codes(data[output_key], output_key, draft)
+
+
+def _health_check(mixins: list[dict[str, Any]], data: dict[str, Any]) -> dict[str, Any] | None:
+    result: dict[str, Any] = {}
+    for mixin in mixins:
+        if mixin.get("name") != "MixinHealthCheck" or not mixin.get("enabled", True):
+            continue
+        config = mixin.get("config") or {}
+        if "check_interval_ms" in config:
+            result["check_interval_ms"] = config["check_interval_ms"]
+        elif "health_check_interval_seconds" in config:
+            result["check_interval_ms"] = int(config["health_check_interval_seconds"] * 1000)
+        if "components" in config:
+            result["components"] = config["components"]
+        elif "critical_checks" in config:
+            result["components"] = [
+                {"name": n, "critical": True} for n in config["critical_checks"]
+            ]
+    section = data.get("health_checks")
+    if isinstance(section, dict) and section.get("components"):
+        result["components"] = section["components"]
+    return result or None
+
+
+def _advanced_features(draft: _Draft, data: dict[str, Any], mixins: list[dict[str, Any]]) -> None:
+    features: dict[str, Any] = dict(data.get("advanced_features") or {})
+    draft.origin("advanced_features", "advanced_features")
+    handling = data.get("error_handling")
+    if isinstance(handling, dict):
+        breaker = handling.get("circuit_breaker")
+        if isinstance(breaker, dict) and "circuit_breaker" not in features:
+            converted = {k: v for k, v in breaker.items() if k != "timeout_seconds"}
+            if "timeout_seconds" in breaker:
+                converted["recovery_timeout_ms"] = int(breaker["timeout_seconds"] * 1000)
+            features["circuit_breaker"] = converted
+            draft.origin("advanced_features.circuit_breaker", "error_handling.circuit_breaker")
+        retry = handling.get("retry_policy")
+        if isinstance(retry, dict) and "retry_policy" not in features:
+            features["retry_policy"] = dict(retry)
+            draft.origin("advanced_features.retry_policy", "error_handling.retry_policy")
+        timeout = handling.get("timeout_policy")
+        if (
+            isinstance(timeout, dict)
+            and timeout.get("enabled", True)
+            and "default_timeout_seconds" in timeout
+        ):
+            features["timeout_seconds"] = timeout["default_timeout_seconds"]
+            draft.origin(
+                "advanced_features.timeout_seconds",
+                "error_handling.timeout_policy.default_timeout_seconds",
+            )
+    health = _health_check(mixins, data)
+    if health is not None:
+        features["health_check"] = health
+        origin = "health_checks" if "health_checks" in data else "mixins"
+        draft.origin("advanced_features.health_check", origin)
+    draft.set("advanced_features", features)
+
+
+def _common(draft: _Draft, data: dict[str, Any]) -> None:
+    for key in ("configuration", "performance_targets"):
+        if isinstance(data.get(key), dict):
+            draft.set(key, data[key], key)
+    if isinstance(data.get("capabilities"), list):
+        draft.set("capabilities", data["capabilities"], "capabilities")
+
+
+def _from_v2(data: dict[str, Any], draft: _Draft) -> None:
+    node_type = NodeType(data["node_type"])
+    name: str = data["name"]
+    draft.set("name", name, "name")
+    draft.set("node_type", node_type, "node_type")
+    pascal = name[len("Node") : -len(node_type.suffix)]
+    draft.set("service_name", f"{snake_case(pascal)}_{node_type.value}", "name")
+    draft.set("version", data["version"], "version")
+    draft.set("description", data["description"].strip(), "description")
+    if "schema_version" in data:
+        draft.set("schema_version", data["schema_version"], "schema_version")
+    mixins = [dict(m) for m in data.get("mixins") or []]
+    draft.set("mixins", mixins, "mixins")
+    _schemas(draft, data, "input_state", "output_state")
+    subcontracts: dict[str, Any] = data.get("subcontracts") or {}
+    draft.set("subcontracts", subcontracts, "subcontracts")
+    effect = subcontracts.get("effect") or {}
+    entries = _listed_operations(effect.get("operations"), "subcontracts.effect.operations")
+    definitions = data.get("definitions") or {}
+    for i, op in enumerate(data.get("io_operations") or []):
+        entries.append(
+            (
+                f"io_operations[{i}]",
+                {
+                    "name": op["name"],
+                    "description": op.get("description", ""),
+                    "input_schema": definitions.get(op["input_model"]),
+                    "output_schema": definitions.get(op["output_model"]),
+                },
+            )
+        )
+    _operations(draft, entries)
+    services = (data.get("dependencies") or {}).get("services") or []
+    draft.set("dependencies", services, "dependencies.services")
+    events = subcontracts.get("event_type") or {}
+    draft.set(
+        "events",
+        {
+            "consumes": events.get("consumed_events", []),
+            "produces": events.get("produced_events", []),
+        },
+        "subcontracts.event_type",
+    )
+    _advanced_features(draft, data, mixins)
+    _common(draft, data)
+
+
+def _from_node_package(data: dict[str, Any], draft: _Draft) -> None:
+    node_type = NodeType(data["node_type"].lower())
+    service: str = data["name"]
+    draft.set("service_name", service, "name")
+    draft.set("node_type", node_type, "node_type")
+    main_class = str((data.get("tool_specification") or {}).get("main_tool_class", ""))
+    declared = main_class.rpartition(".")[2]
+    if NODE_NAME_PATTERN.match(declared) and declared.endswith(node_type.suffix):
+        draft.set("name", declared, "tool_specification.main_tool_class")
+    else:
+        draft.set("name", _class_name(service, node_type), "name")
+    draft.set("version", _version(data["version"]), "version")
+    description: str = data["description"]
+    draft.set("description", description.strip(), "description")
+    mixins = [dict(m) for m in data.get("mixins") or []]
+    draft.set("mixins", mixins, "mixins")
+    _schemas(draft, data, "input_state", "output_state")
+    entries = _listed_operations(data.get("operations"), "operations")
+    if not entries:
+        entries = _enum_operations(data.get("input_state"), "input_state", description)
+    _operations(draft, entries)
+    io_ops = [
+        {
+            "operation_type": op["operation_type"],
+            "description": op.get("description", ""),
+            "atomic": op.get("atomic", False),
+            "timeout_seconds": op.get("timeout_seconds"),
+        }
+        for op in data.get("io_operations") or []
+    ]
+    draft.set("io_operations", io_ops, "io_operations")
+    draft.set("dependencies", data.get("dependencies") or [], "dependencies")
+    subcontracts = {
+        item["type"]: {k: v for k, v in item.items() if k != "type"}
+        for item in data.get("subcontracts") or []
+    }
+    draft.set("subcontracts", subcontracts, "subcontracts")
+    metadata = data.get("metadata") or {}
+    draft.set("tags", metadata.get("tags", []), "metadata.tags")
+    draft.set("domain", metadata.get("domain") or metadata.get("category", ""), "metadata")
+    if isinstance(data.get("performance_requirements"), dict):
+        draft.set(
+            "performance_targets", data["performance_requirements"], "performance_requirements"
+        )
+    _advanced_features(draft, data, mixins)
+    if isinstance(data.get("configuration"), dict):
+        draft.set("configuration", data["configuration"], "configuration")
+    if "schema_version" in data:
+        draft.set("schema_version", data["schema_version"], "schema_version")
+
+
+def _from_node_id(data: dict[str, Any], draft: _Draft) -> None:
+    node_type = NodeType(data["node_type"].lower())
+    metadata: dict[str, Any] = data.get("metadata") or {}
+    if "service_name" in metadata:
+        service: str = metadata["service_name"]
+        draft.set("service_name", service, "metadata.service_name")
+    else:
+        service = data["node_id"]
+        draft.set("service_name", service, "node_id")
+    draft.set("name", _class_name(service, node_type), "node_id")
+    draft.set("node_type", node_type, "node_type")
+    draft.set("version", _version(data["version"]), "version")
+    for key in ("description", "metadata.description", "metadata.name"):
+        section = metadata if key.startswith("metadata.") else data
+        text = section.get(key.rpartition(".")[2])
+        if isinstance(text, str) and text.strip():
+            draft.set("description", text.strip(), key)
+            break
+    else:
+        draft.set("description", "", "metadata.description")
+    draft.set("domain", metadata.get("domain", ""), "metadata.domain")
+    draft.set("tags", metadata.get("tags", []), "metadata.tags")
+    raw_mixins = (data.get("mixin_configuration") or {}).get("mixins") or []
+    mixins = [
+        {
+            "name": m["mixin_name"],
+            "enabled": m.get("enabled", True),
+            "config": m.get("config") or {},
+        }
+        for m in raw_mixins
+    ]
+    draft.set("mixins", mixins, "mixin_configuration.mixins")
+    _schemas(draft, data, "input_schema", "output_schema")
+    entries = _listed_operations(data.get("operations"), "operations")
+    if not entries:
+        entries = _enum_operations(data.get("input_schema"), "input_schema", "")
+    _operations(draft, entries)
+    patterns = data.get("event_patterns") or {}
+    draft.set(
+        "events",
+        {
+            "consumes": [e["topic"] for e in patterns.get("subscribes", [])],
+            "produces": [e["topic"] for e in patterns.get("publishes", [])],
+        },
+        "event_patterns",
+    )
+    if isinstance(data.get("subcontracts"), dict):
+        draft.set("subcontracts", data["subcontracts"], "subcontracts")
+    draft.set("dependencies", data.get("dependencies") or [], "dependencies")
+    _advanced_features(draft, data, mixins)
+    if isinstance(data.get("capabilities"), list):
+        draft.set("capabilities", data["capabilities"], "capabilities")
+
+
+_NORMALISERS: Final = {
+    ContractDialect.V2: _from_v2,
+    ContractDialect.NODE_PACKAGE: _from_node_package,
+    ContractDialect.NODE_ID: _from_node_id,
+}

@@ -1,0 +1,334 @@
+"""Reading untrusted YAML: plain data only, with a line for every field.
+
+PyYAML composes the node graph; this module turns the nodes into plain
+``dict`` / ``list`` / ``str`` / ``int`` / ``float`` / ``bool`` / ``None``
+values itself, so:
+
+* no Python object is ever built from a tag: only the YAML core tags are
+  accepted, anything else (``!!python/object``, ``!custom``) is a problem;
+* duplicate mapping keys are reported with both lines;
+* alias bombs are refused: the number of alias references and the number of
+  values built (aliases expanded) are capped, recursive aliases are refused;
+* oversized files and over-deep nesting are refused;
+* every mapping key and sequence item gets its 1-based line under a dotted
+  path (``advanced_features.circuit_breaker.failure_threshold``, ``mixins[0]``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from omninode_bridge.contracts.problems import (
+    ContractProblem,
+    ContractValidationError,
+    contract_error,
+)
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "YamlDocument",
+    "YamlLimits",
+    "join_path",
+    "parse_yaml",
+    "read_yaml_file",
+]
+
+_CORE: Final = "tag:yaml.org,2002:"
+_STR: Final = _CORE + "str"
+_INT: Final = _CORE + "int"
+_FLOAT: Final = _CORE + "float"
+_BOOL: Final = _CORE + "bool"
+_NULL: Final = _CORE + "null"
+_TIMESTAMP: Final = _CORE + "timestamp"
+_MAP: Final = _CORE + "map"
+_SEQ: Final = _CORE + "seq"
+_MERGE: Final = _CORE + "merge"
+
+
+@dataclass(frozen=True, slots=True)
+class YamlLimits:
+    """Caps that make hostile input fail fast.
+
+    Attributes:
+        max_bytes: Largest file accepted.
+        max_aliases: Most alias references (``*name``) in one document.
+        max_values: Most values built, counting every alias expansion.
+        max_depth: Deepest nesting of mappings and sequences.
+    """
+
+    max_bytes: int = 1_048_576
+    max_aliases: int = 100
+    max_values: int = 100_000
+    max_depth: int = 64
+
+
+DEFAULT_LIMITS: Final = YamlLimits()
+
+
+@dataclass(frozen=True, slots=True)
+class YamlDocument:
+    """A parsed document: its data, the line of each field, and problems found.
+
+    Attributes:
+        source: The file name used in messages.
+        data: Plain data (``None`` for an empty document).
+        lines: Dotted field path -> 1-based line; ``""`` is the document start.
+        problems: Non-fatal problems (duplicate keys, refused tags).
+    """
+
+    source: str
+    data: Any
+    lines: dict[str, int] = field(default_factory=dict)
+    problems: tuple[ContractProblem, ...] = ()
+
+    def line_of(self, path: str) -> int | None:
+        """Line of ``path`` or of its closest located parent."""
+        while True:
+            line = self.lines.get(path)
+            if line is not None or not path:
+                return line
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+
+
+def join_path(parent: str, part: str | int) -> str:
+    """``join_path("mixins", 0) == "mixins[0]"``; ``join_path("a", "b") == "a.b"``."""
+    if isinstance(part, int):
+        return f"{parent}[{part}]"
+    return f"{parent}.{part}" if parent else part
+
+
+class _BombError(Exception):
+    """Internal: a limit was hit; building stops."""
+
+    def __init__(self, line: int | None, message: str) -> None:
+        self.line = line
+        self.message = message
+        super().__init__(message)
+
+
+class _ComposingLoader(yaml.SafeLoader):
+    """A SafeLoader used only to compose nodes; it counts alias references."""
+
+    def __init__(self, stream: str, limits: YamlLimits) -> None:
+        super().__init__(stream)
+        self.limits = limits
+        self.alias_count = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if self.check_event(AliasEvent):
+            self.alias_count += 1
+            if self.alias_count > self.limits.max_aliases:
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise _BombError(
+                    event.start_mark.line + 1,
+                    f"more than {self.limits.max_aliases} alias references; refusing to expand",
+                )
+        return super().compose_node(parent, index)
+
+
+class _Builder:
+    """Turns a composed node graph into plain data, recording lines and problems."""
+
+    def __init__(self, source: str, loader: _ComposingLoader, limits: YamlLimits) -> None:
+        self.source = source
+        self.loader = loader
+        self.limits = limits
+        self.lines: dict[str, int] = {}
+        self.problems: list[ContractProblem] = []
+        self.values = 0
+        self.active: set[int] = set()
+
+    def problem(self, node: Node, path: str, message: str) -> None:
+        self.problems.append(ContractProblem(self.source, _line(node), path, message))
+
+    def build(self, node: Node, path: str, depth: int) -> Any:
+        self.values += 1
+        if self.values > self.limits.max_values:
+            raise _BombError(
+                _line(node),
+                f"more than {self.limits.max_values} values (alias expansion?); refusing to load",
+            )
+        if depth > self.limits.max_depth:
+            raise _BombError(_line(node), f"nesting deeper than {self.limits.max_depth} levels")
+        if id(node) in self.active:
+            raise _BombError(_line(node), "recursive alias; refusing to load")
+        if isinstance(node, ScalarNode):
+            return self.scalar(node, path)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, MappingNode):
+                return self.mapping(node, path, depth)
+            if isinstance(node, SequenceNode):
+                return self.sequence(node, path, depth)
+        finally:
+            self.active.discard(id(node))
+        self.problem(node, path, f"unsupported YAML node {type(node).__name__}")
+        return None
+
+    def scalar(self, node: ScalarNode, path: str) -> Any:
+        tag = node.tag
+        try:
+            if tag in (_STR, _TIMESTAMP):
+                return node.value
+            if tag == _INT:
+                return self.loader.construct_yaml_int(node)
+            if tag == _FLOAT:
+                return self.loader.construct_yaml_float(node)
+            if tag == _BOOL:
+                return self.loader.construct_yaml_bool(node)
+            if tag == _NULL:
+                return None
+        except ValueError as exc:
+            self.problem(node, path, f"cannot read scalar {node.value[:40]!r}: {exc}")
+            return None
+        self.problem(node, path, f"tag {tag!r} is not allowed; only plain YAML data is accepted")
+        return None
+
+    def sequence(self, node: SequenceNode, path: str, depth: int) -> list[Any]:
+        if node.tag != _SEQ:
+            self.problem(node, path, f"tag {node.tag!r} is not allowed on a sequence")
+        items: list[Any] = []
+        for index, child in enumerate(node.value):
+            child_path = join_path(path, index)
+            self.lines.setdefault(child_path, _line(child) or 0)
+            items.append(self.build(child, child_path, depth + 1))
+        return items
+
+    def mapping(self, node: MappingNode, path: str, depth: int) -> dict[str, Any]:
+        if node.tag != _MAP:
+            self.problem(node, path, f"tag {node.tag!r} is not allowed on a mapping")
+        result: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        merged: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merged.update(self.merge(value_node, path, depth))
+                continue
+            key = self.key(key_node, path)
+            if key is None:
+                continue
+            child_path = join_path(path, key)
+            line = _line(key_node) or 0
+            if key in first_line:
+                self.problem(
+                    key_node,
+                    child_path,
+                    f"duplicate key '{key}' (first defined on line {first_line[key]})",
+                )
+                continue
+            first_line[key] = line
+            self.lines[child_path] = line
+            result[key] = self.build(value_node, child_path, depth + 1)
+        for key, value in merged.items():
+            result.setdefault(key, value)
+        return result
+
+    def merge(self, node: Node, path: str, depth: int) -> dict[str, Any]:
+        sources = node.value if isinstance(node, SequenceNode) else [node]
+        merged: dict[str, Any] = {}
+        for source in reversed(sources):
+            value = self.build(source, path, depth + 1)
+            if isinstance(value, dict):
+                merged.update(value)
+            else:
+                self.problem(source, path, "a merge key ('<<') needs a mapping")
+        return merged
+
+    def key(self, node: Node, path: str) -> str | None:
+        if not isinstance(node, ScalarNode):
+            self.problem(node, path, "mapping keys must be plain scalars")
+            return None
+        if node.tag not in (_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP):
+            self.problem(node, path, f"tag {node.tag!r} is not allowed on a key")
+            return None
+        return str(node.value)
+
+
+def _document_error(source: str, line: int | None, message: str) -> ContractValidationError:
+    return contract_error([ContractProblem(source, line, "", message)])
+
+
+def _line(node: Node) -> int | None:
+    mark = node.start_mark
+    return mark.line + 1 if mark is not None else None
+
+
+def parse_yaml(
+    text: str, *, source: str = "<string>", limits: YamlLimits = DEFAULT_LIMITS
+) -> YamlDocument:
+    """Parse one YAML document from text.
+
+    Args:
+        text: The YAML text.
+        source: Name used in problem messages.
+        limits: Size, alias, value and depth caps.
+
+    Returns:
+        The document; problems that do not stop parsing are in ``problems``.
+
+    Raises:
+        ContractValidationError: Syntax errors, several documents, or a limit hit.
+    """
+    if len(text.encode("utf-8", errors="replace")) > limits.max_bytes:
+        raise contract_error(
+            [ContractProblem(source, None, "", f"file is larger than {limits.max_bytes} bytes")]
+        )
+    loader = _ComposingLoader(text, limits)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return YamlDocument(source, None, {"": 1})
+        builder = _Builder(source, loader, limits)
+        data = builder.build(node, "", 0)
+    except _BombError as exc:
+        raise contract_error([ContractProblem(source, exc.line, "", exc.message)]) from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        detail = " ".join(filter(None, [exc.context, exc.problem]))
+        raise contract_error(
+            [ContractProblem(source, line, "", f"invalid YAML: {detail}")]
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise contract_error([ContractProblem(source, None, "", f"invalid YAML: {exc}")]) from exc
+    finally:
+        loader.dispose()
+    lines = {"": _line(node) or 1, **builder.lines}
+    return YamlDocument(source, data, lines, tuple(builder.problems))
+
+
+def read_yaml_file(
+    path: str | Path, *, source: str | None = None, limits: YamlLimits = DEFAULT_LIMITS
+) -> YamlDocument:
+    """Read and parse a YAML file, refusing it before reading when it is too large.
+
+    Raises:
+        ContractValidationError: Unreadable, too large, not UTF-8, or invalid YAML.
+    """
+    name = source if source is not None else str(path)
+    file_path = Path(path)
+    try:
+        size = file_path.stat().st_size
+        if size > limits.max_bytes:
+            raise contract_error(
+                [ContractProblem(name, None, "", f"file is larger than {limits.max_bytes} bytes")]
+            )
+        raw = file_path.read_bytes()
+    except OSError as exc:
+        raise contract_error(
+            [ContractProblem(name, None, "", f"cannot read: {exc.strerror}")]
+        ) from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise contract_error(
+            [ContractProblem(name, None, "", f"not UTF-8 text: {exc.reason}")]
+        ) from exc
+    return parse_yaml(text, source=name, limits=limits)
