@@ -103,7 +103,7 @@ async def call_with_retry(
         on_retry(RetryAttempt(state.attempt_number, state.next_action.sleep, error))
 
     wait = wait_exponential_jitter(
-        initial=policy.initial_delay, max=policy.max_delay, exp_base=2, jitter=policy.jitter
+        multiplier=policy.initial_delay, max=policy.max_delay, exp_base=2, jitter=policy.jitter
     )
     retrying = AsyncRetrying(
         stop=stop_after_attempt(retries + 1),
