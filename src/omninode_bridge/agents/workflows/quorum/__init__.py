@@ -1,0 +1,71 @@
+"""AI quorum: weighted consensus of several LLMs, real provider clients, record/replay."""
+
+from __future__ import annotations
+
+from omninode_bridge.agents.workflows.quorum.clients import (
+    PROVIDERS,
+    ChatCompletionsClient,
+    CodestralClient,
+    Completion,
+    GeminiClient,
+    GLMClient,
+    LLMClient,
+    OpenAICompatibleClient,
+    RetryPolicy,
+    client_from_config,
+)
+from omninode_bridge.agents.workflows.quorum.errors import (
+    InvalidReplyError,
+    ProviderError,
+    RecordingMissingError,
+)
+from omninode_bridge.agents.workflows.quorum.models import (
+    DEFAULT_QUORUM_MODELS,
+    ExclusionKind,
+    ModelConfig,
+    ModelExclusion,
+    ModelStatistics,
+    ModelVerdict,
+    QuorumResult,
+    QuorumStatistics,
+    QuorumVote,
+    TokenUsage,
+)
+from omninode_bridge.agents.workflows.quorum.pricing import DEFAULT_PRICES, ModelPrice, PriceTable
+from omninode_bridge.agents.workflows.quorum.quorum import AIQuorum
+from omninode_bridge.agents.workflows.quorum.recording import RecordingTransport, RecordMode
+from omninode_bridge.errors import InsufficientParticipationError, QuorumException
+
+__all__ = [
+    "DEFAULT_PRICES",
+    "DEFAULT_QUORUM_MODELS",
+    "PROVIDERS",
+    "AIQuorum",
+    "ChatCompletionsClient",
+    "CodestralClient",
+    "Completion",
+    "ExclusionKind",
+    "GLMClient",
+    "GeminiClient",
+    "InsufficientParticipationError",
+    "InvalidReplyError",
+    "LLMClient",
+    "ModelConfig",
+    "ModelExclusion",
+    "ModelPrice",
+    "ModelStatistics",
+    "ModelVerdict",
+    "OpenAICompatibleClient",
+    "PriceTable",
+    "ProviderError",
+    "QuorumException",
+    "QuorumResult",
+    "QuorumStatistics",
+    "QuorumVote",
+    "RecordMode",
+    "RecordingMissingError",
+    "RecordingTransport",
+    "RetryPolicy",
+    "TokenUsage",
+    "client_from_config",
+]
