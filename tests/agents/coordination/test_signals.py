@@ -101,7 +101,7 @@ async def test_metrics_collector_counts_signals() -> None:
     c = SignalCoordinator(metrics_collector=m)
     c.subscribe(lambda s: None)
     c.emit(sig(SignalType.STAGE_COMPLETED))
-    await c.drain()
+    await c.close()
     summary = m.get_summary("coordination_signals_sent")
     assert summary is not None and summary.count == 1
     assert m.get_summary("coordination_signal_propagation_time_ms") is not None

@@ -211,8 +211,8 @@ class SignalCoordinator:
     """Routes lifecycle signals to subscribers and keeps a bounded history.
 
     Args:
-        metrics_collector: Receives ``signals_sent`` counters and
-            ``signal_propagation_time_ms`` timings when given.
+        metrics_collector: Receives delivery totals (``coordination_signals_sent``
+            per type, drops, mean propagation time) on :meth:`close`.
         max_history_size: Signals kept for :meth:`get_signal_history`.
     """
 
@@ -269,17 +269,31 @@ class SignalCoordinator:
         for sub in self._subscriptions:
             if sub.matches(signal):
                 sub.offer(signal)
-        if self.metrics_collector is not None:
-            self.metrics_collector.record_counter(
-                "coordination_signals_sent", 1, {"signal_type": key}, signal.correlation_id
-            )
 
     def _note_propagation(self, ms: float) -> None:
         self._propagation_total += ms
         self._propagation_count += 1
-        self._propagation_max = max(self._propagation_max, ms)
-        if self.metrics_collector is not None:
-            self.metrics_collector.record_timing("coordination_signal_propagation_time_ms", ms)
+        if ms > self._propagation_max:
+            self._propagation_max = ms
+
+    def record_metrics(self) -> None:
+        """Write delivery totals to the metrics collector, if one was given.
+
+        Called by :meth:`close`; per-signal metrics would cost more than the
+        signals themselves on the executor's hot path.
+        """
+        collector = self.metrics_collector
+        if collector is None:
+            return
+        stats = self.get_signal_metrics()
+        for signal_type, count in stats.signals_by_type.items():
+            collector.record_counter(
+                "coordination_signals_sent", count, {"signal_type": signal_type}
+            )
+        collector.record_counter("coordination_signals_dropped", stats.total_signals_dropped)
+        collector.record_timing(
+            "coordination_signal_propagation_time_ms", stats.average_propagation_ms
+        )
 
     async def drain(self) -> None:
         """Wait until every subscriber has received every signal emitted so far."""
@@ -289,6 +303,7 @@ class SignalCoordinator:
     async def close(self) -> None:
         """Deliver what is queued, then stop every subscriber."""
         await self.drain()
+        self.record_metrics()
         for sub in list(self._subscriptions):
             await sub.aclose()
 

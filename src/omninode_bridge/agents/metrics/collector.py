@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import os
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -40,6 +42,31 @@ class CollectorStats:
     flush_failures: int
     sinks: tuple[str, ...]
     running: bool
+
+
+class _Accumulator:
+    """Mutable running aggregate behind :class:`MetricSummary`."""
+
+    __slots__ = ("count", "last", "maximum", "metric_type", "minimum", "total")
+
+    def __init__(self, metric_type: MetricType, value: float) -> None:
+        self.metric_type = metric_type
+        self.count = 1
+        self.total = self.minimum = self.maximum = self.last = value
+
+    def add(self, value: float) -> None:
+        self.count += 1
+        self.total += value
+        self.last = value
+        if value < self.minimum:
+            self.minimum = value
+        elif value > self.maximum:
+            self.maximum = value
+
+    def summary(self, name: str) -> MetricSummary:
+        return MetricSummary(
+            name, self.metric_type, self.count, self.total, self.minimum, self.maximum, self.last
+        )
 
 
 class _SinkChannel:
@@ -109,7 +136,9 @@ class MetricsCollector:
         self.flush_interval_ms = flush_interval_ms
         self._clock = clock or (lambda: datetime.now(UTC))
         self._buffer: deque[Metric] = deque(maxlen=buffer_size)
-        self._summaries: dict[str, MetricSummary] = {}
+        self._summaries: dict[str, _Accumulator] = {}
+        self._id_prefix = os.urandom(6).hex() + "-"
+        self._ids = itertools.count(1)
         self._channels: list[_SinkChannel] = []
         self._recorded = 0
         self._dropped = 0
@@ -231,6 +260,7 @@ class MetricsCollector:
             timestamp=self._clock(),
             correlation_id=correlation_id,
             agent_id=agent_id,
+            metric_id=f"{self._id_prefix}{next(self._ids):x}",
         )
         if len(self._buffer) == self.buffer_size:
             self._dropped += 1
@@ -245,22 +275,11 @@ class MetricsCollector:
         return metric
 
     def _summarise(self, metric: Metric) -> None:
-        v = metric.value
-        prev = self._summaries.get(metric.metric_name)
-        if prev is None:
-            self._summaries[metric.metric_name] = MetricSummary(
-                metric.metric_name, metric.metric_type, 1, v, v, v, v
-            )
+        acc = self._summaries.get(metric.metric_name)
+        if acc is None:
+            self._summaries[metric.metric_name] = _Accumulator(metric.metric_type, metric.value)
         else:
-            self._summaries[metric.metric_name] = MetricSummary(
-                prev.metric_name,
-                prev.metric_type,
-                prev.count + 1,
-                prev.total + v,
-                min(prev.minimum, v),
-                max(prev.maximum, v),
-                v,
-            )
+            acc.add(metric.value)
 
     def _schedule_flush(self) -> None:
         if not self._running or (self._flush_task is not None and not self._flush_task.done()):
@@ -322,11 +341,12 @@ class MetricsCollector:
 
     def get_summary(self, metric_name: str) -> MetricSummary | None:
         """Aggregate of every value ever recorded under ``metric_name``."""
-        return self._summaries.get(metric_name)
+        acc = self._summaries.get(metric_name)
+        return acc.summary(metric_name) if acc is not None else None
 
     def get_summaries(self) -> dict[str, MetricSummary]:
         """Aggregates for every metric name recorded so far."""
-        return dict(self._summaries)
+        return {name: acc.summary(name) for name, acc in self._summaries.items()}
 
     def get_stats(self) -> CollectorStats:
         """Buffer occupancy, totals and sink health."""

@@ -34,7 +34,7 @@ class Metric:
         timestamp: When it was recorded (UTC).
         correlation_id: Correlation id of the work that produced it.
         agent_id: Component that recorded it.
-        metric_id: Unique id.
+        metric_id: Unique id (the collector assigns a process-unique one).
     """
 
     metric_name: str
