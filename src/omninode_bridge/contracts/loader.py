@@ -79,7 +79,9 @@ _NODE_PACKAGE_KEYS: Final = frozenset(
     {"tool_specification", "base_class", "input_model", "output_model", "error_handling"}
 )
 _VERSION_TEXT: Final = re.compile(r"^v?(\d+)[._](\d+)[._](\d+)$")
-_OPERATION_LINE: Final = re.compile(r"^\s*[-*]\s*`?([a-z][a-z0-9_]*)`?\s*:\s*(.+?)\s*$")
+_OPERATION_LINE: Final = re.compile(
+    r"^\s*[-*]\s*`?([a-z][a-z0-9_]*)`?\s*:\s*(.+?)\s*$", re.MULTILINE
+)
 _ERROR_CODE: Final = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
@@ -388,7 +390,10 @@ class _Draft:
         field = translate_path(canonical, self.origins)
         message = str(error["msg"]).removeprefix("Value error, ")
         value = error.get("input")
-        if canonical and not isinstance(value, dict | list) and value is not None:
+        pattern = (error.get("ctx") or {}).get("pattern")
+        if error["type"] == "string_pattern_mismatch" and pattern == SNAKE_NAME_PATTERN.pattern:
+            message = f"{value!r} is not a snake_case name"
+        elif canonical and not isinstance(value, dict | list) and value is not None:
             message = f"{message} (got {value!r})"
         return ContractProblem(
             self.document.source, self.document.line_of(field) or None, field, message
@@ -405,7 +410,11 @@ def _operations(draft: _Draft, entries: list[tuple[str, dict[str, Any]]]) -> Non
             if name not in lifecycle:
                 lifecycle.append(name)
             continue
-        draft.origin(f"operations[{len(operations)}]", origin)
+        item = f"operations[{len(operations)}]"
+        draft.origin(item, origin)
+        if entry.pop("_bare", False):
+            # A bare string in the source: the name is the item itself.
+            draft.origin(f"{item}.name", origin)
         operations.append(entry)
     if operations:
         draft.set("operations", operations)
@@ -433,7 +442,7 @@ def _enum_operations(
             return [
                 (
                     f"{origin}.properties.{key}.enum[{i}]",
-                    {"name": v, "description": documented.get(v, "")},
+                    {"name": v, "description": documented.get(v, ""), "_bare": True},
                 )
                 for i, v in enumerate(values)
             ]
@@ -445,7 +454,7 @@ def _listed_operations(raw: Any, origin: str) -> list[tuple[str, dict[str, Any]]
     for i, item in enumerate(raw if isinstance(raw, list) else []):
         where = join_path(origin, i)
         if isinstance(item, str):
-            entries.append((where, {"name": item}))
+            entries.append((where, {"name": item, "_bare": True}))
         elif isinstance(item, dict):
             entries.append((where, dict(item)))
     return entries

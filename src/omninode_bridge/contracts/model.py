@@ -33,7 +33,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 __all__ = [
     "LIFECYCLE_OPERATIONS",
@@ -410,20 +410,27 @@ class Contract(BaseModel):
             raise ValueError(f"must be a JSON Schema of type 'object', got type {kind!r}")
         return value
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Contract:
-        if not self.name.endswith(self.node_type.suffix):
+    @field_validator("node_type")
+    @classmethod
+    def _type_matches_name(cls, value: NodeType, info: ValidationInfo) -> NodeType:
+        name = info.data.get("name")
+        if isinstance(name, str) and not name.endswith(value.suffix):
             raise ValueError(
-                f"name '{self.name}' must end with '{self.node_type.suffix}' "
-                f"for node_type '{self.node_type.value}'"
+                f"node_type '{value.value}' does not match name '{name}': "
+                f"the name must end with '{value.suffix}'"
             )
-        if not self.operations:
+        return value
+
+    @field_validator("operations")
+    @classmethod
+    def _unique_operations(cls, value: tuple[Operation, ...]) -> tuple[Operation, ...]:
+        if not value:
             raise ValueError("operations must not be empty")
-        names = [op.name for op in self.operations]
+        names = [op.name for op in value]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"duplicate operation names: {', '.join(duplicates)}")
-        return self
+        return value
 
     @property
     def pascal_name(self) -> str:
