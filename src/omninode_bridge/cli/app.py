@@ -33,7 +33,9 @@ app = typer.Typer(
 )
 
 # Command modules, each with ``register(app)``. Keep sorted.
-_COMMAND_MODULES: list[str] = []
+_COMMAND_MODULES: list[str] = [
+    "omninode_bridge.cli.example",
+]
 
 
 def _register_commands() -> None:
@@ -42,28 +44,21 @@ def _register_commands() -> None:
         module.register(app)
 
 
+@app.callback()
+def _root() -> None:
+    """Turn ONEX node contracts and PRDs into working, tested node packages."""
+
+
 _register_commands()
 
 
 def main() -> None:
     """Console-script entry point."""
-    err = Console(stderr=True)
     try:
-        app(standalone_mode=False)
+        app()
     except OmniNodeError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(EXIT_BAD_INPUT)
     except KeyboardInterrupt:
-        err.print("interrupted")
+        Console(stderr=True).print("interrupted")
         sys.exit(130)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click usage errors surface here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(EXIT_BAD_INPUT)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        raise
