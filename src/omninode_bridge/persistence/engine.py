@@ -22,7 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from omninode_bridge.errors import PersistenceError
 
-__all__ = ["create_engine", "default_database_url", "normalize_url", "redact_url"]
+__all__ = [
+    "create_engine",
+    "default_database_url",
+    "normalize_url",
+    "redact_url",
+    "url_schema",
+]
 
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
@@ -46,12 +52,23 @@ def normalize_url(url: str) -> URL:
         raise PersistenceError(f"invalid database URL {url!r}: {exc}") from exc
     backend = parsed.get_backend_name()
     if backend in ("postgresql", "postgres"):
-        return parsed.set(drivername="postgresql+asyncpg")
+        return parsed.difference_update_query(["schema"]).set(drivername="postgresql+asyncpg")
     if backend == "sqlite":
         return parsed.set(drivername="sqlite+aiosqlite")
     raise PersistenceError(
         f"unsupported database URL {redact_url(url)!r}: expected sqlite:// or postgresql://"
     )
+
+
+def url_schema(url: str) -> str | None:
+    """The PostgreSQL schema named by a ``?schema=`` query parameter, if any."""
+    try:
+        value = make_url(url).query.get("schema")
+    except ArgumentError:
+        return None
+    if isinstance(value, tuple):
+        value = value[-1]
+    return value or None
 
 
 def redact_url(url: str | URL) -> str:
@@ -85,7 +102,8 @@ def create_engine(
     Args:
         url: SQLAlchemy or plain database URL.
         schema: PostgreSQL schema placed first on the search path (tables and
-            the migration table live there); ignored for SQLite.
+            the migration table live there); defaults to the URL's
+            ``?schema=`` parameter; ignored for SQLite.
         pool_size: Connections kept open (PostgreSQL).
         max_overflow: Extra connections allowed above ``pool_size`` (PostgreSQL).
         echo: Log every SQL statement.
@@ -94,6 +112,7 @@ def create_engine(
         PersistenceError: Bad URL or schema name.
     """
     parsed = normalize_url(url)
+    schema = schema or url_schema(url)
     kwargs: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database

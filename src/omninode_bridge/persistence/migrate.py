@@ -30,6 +30,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic config pointing at the packaged migration scripts."""
     config = Config()
+    config.set_main_option("path_separator", "os")
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
     if connection is not None:

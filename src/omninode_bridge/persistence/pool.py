@@ -29,7 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from omninode_bridge.errors import PersistenceError
-from omninode_bridge.persistence.engine import create_engine, default_database_url
+from omninode_bridge.persistence.engine import create_engine, default_database_url, url_schema
 from omninode_bridge.persistence.migrate import upgrade
 
 __all__ = [
@@ -151,8 +151,10 @@ async def initialize_db_pool(
     global _pool
     if min_size < 0 or max_size < max(min_size, 1):
         raise PersistenceError(f"pool sizes: got min={min_size} max={max_size}")
+    url = dsn or default_database_url()
+    schema = schema or url_schema(url)
     engine = create_engine(
-        dsn or default_database_url(),
+        url,
         schema=schema,
         pool_size=max(min_size, 1),
         max_overflow=max_size - max(min_size, 1),

@@ -32,7 +32,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from omninode_bridge.errors import PersistenceError
 from omninode_bridge.observability.logging import get_logger
 from omninode_bridge.persistence import analytics
-from omninode_bridge.persistence.engine import create_engine, default_database_url, redact_url
+from omninode_bridge.persistence.engine import (
+    create_engine,
+    default_database_url,
+    redact_url,
+    url_schema,
+)
 from omninode_bridge.persistence.migrate import upgrade
 from omninode_bridge.persistence.records import (
     FileRecord,
@@ -105,7 +110,8 @@ class OmniNodePersistence:
             there is one, otherwise the configured URL
             (``OMNINODE_DATABASE_URL``, the config file, or SQLite in
             ``./.omninode/omninode.db``).
-        schema: PostgreSQL schema to keep the tables in (created if missing).
+        schema: PostgreSQL schema to keep the tables in (created if missing);
+            a ``?schema=`` parameter of the URL does the same.
         engine: An engine to use instead of creating one (not disposed by
             :meth:`close`).
         migrate: Bring the schema to the newest revision on first use.
@@ -174,7 +180,11 @@ class OmniNodePersistence:
             if self._engine is None:
                 self._engine = self._shared_engine() or self._create_engine()
             if self._migrate:
-                await upgrade(self._engine, schema=self._schema)
+                try:
+                    await upgrade(self._engine, schema=self._schema)
+                except BaseException:
+                    await self.close()
+                    raise
             self._ready = True
             log.debug("persistence.ready", url=redact_url(self._engine.url))
 
@@ -188,7 +198,9 @@ class OmniNodePersistence:
 
     def _create_engine(self) -> AsyncEngine:
         self._owns_engine = True
-        return create_engine(self._url or default_database_url(), schema=self._schema)
+        url = self._url or default_database_url()
+        self._schema = self._schema or url_schema(url)
+        return create_engine(url, schema=self._schema)
 
     async def close(self) -> None:
         """Dispose of the engine if this store created it."""
