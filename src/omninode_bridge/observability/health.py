@@ -1,0 +1,410 @@
+"""Health checks: database, template cache, event bus and quorum providers.
+
+Each check is an async callable returning a :class:`HealthCheckResult`; the
+:class:`HealthChecker` runs them concurrently, each under its own timeout
+(5 s by default) inside a whole-system timeout (10 s), and derives the overall
+status: critical if any check is critical, else degraded if any is degraded,
+else healthy; unknown when no check could say anything (nothing configured).
+A check that raises or times out is critical, with the error recorded.
+
+The standard checks take the objects they probe through small protocols, so
+this module imports no driver: a store with ``async ping() -> ms``
+(``OmniNodePersistence``), anything with ``get_cache_stats()``
+(``TemplateManager``), an event bus with ``async ping()`` or
+``async health_check()``, and a quorum with ``async health_check()`` or
+``health()`` returning provider counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from omninode_bridge.observability.logging import get_logger
+
+__all__ = [
+    "HealthCheck",
+    "HealthCheckResult",
+    "HealthChecker",
+    "HealthStatus",
+    "check_component_health",
+    "check_system_health",
+    "configure_health_checks",
+    "database_check",
+    "derive_overall_status",
+    "event_bus_check",
+    "get_health_checker",
+    "get_overall_health_status",
+    "quorum_check",
+    "template_cache_check",
+]
+
+log = get_logger(__name__, component="health")
+
+
+class HealthStatus(str, Enum):
+    """Health of one component or of the whole system."""
+
+    HEALTHY = "healthy"
+    DEGRADED = "degraded"
+    CRITICAL = "critical"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class HealthCheckResult:
+    """Outcome of one check."""
+
+    component: str
+    status: HealthStatus
+    message: str
+    check_duration_ms: float = 0.0
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def healthy(self) -> bool:
+        """Whether the status is ``healthy``."""
+        return self.status is HealthStatus.HEALTHY
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "component": self.component,
+            "status": self.status.value,
+            "healthy": self.healthy,
+            "message": self.message,
+            "check_duration_ms": round(self.check_duration_ms, 3),
+            "metadata": dict(self.metadata),
+            "error": self.error,
+        }
+
+
+HealthCheck = Callable[[], Awaitable[HealthCheckResult]]
+
+
+def derive_overall_status(results: Mapping[str, HealthCheckResult]) -> HealthStatus:
+    """Critical > degraded > healthy; unknown when every component is unknown."""
+    statuses = {r.status for r in results.values()}
+    if HealthStatus.CRITICAL in statuses:
+        return HealthStatus.CRITICAL
+    if HealthStatus.DEGRADED in statuses:
+        return HealthStatus.DEGRADED
+    if HealthStatus.HEALTHY in statuses:
+        return HealthStatus.HEALTHY
+    return HealthStatus.UNKNOWN
+
+
+class HealthChecker:
+    """Runs registered checks with timeouts and remembers the latest results.
+
+    Args:
+        check_timeout_seconds: Per-check limit.
+        system_timeout_seconds: Limit for a whole :meth:`check_system_health`.
+    """
+
+    def __init__(
+        self, *, check_timeout_seconds: float = 5.0, system_timeout_seconds: float = 10.0
+    ) -> None:
+        self.check_timeout_seconds = check_timeout_seconds
+        self.system_timeout_seconds = system_timeout_seconds
+        self._checks: dict[str, HealthCheck] = {}
+        self._last: dict[str, HealthCheckResult] = {}
+        self._lock = threading.Lock()
+
+    def register(self, component: str, check: HealthCheck) -> None:
+        """Add or replace the check for ``component``."""
+        with self._lock:
+            self._checks[component] = check
+
+    def unregister(self, component: str) -> None:
+        """Remove a check (and its last result)."""
+        with self._lock:
+            self._checks.pop(component, None)
+            self._last.pop(component, None)
+
+    @property
+    def components(self) -> list[str]:
+        """Registered component names."""
+        with self._lock:
+            return list(self._checks)
+
+    async def check_component(self, component: str) -> HealthCheckResult:
+        """Run one check under its timeout; failures become ``critical`` results."""
+        with self._lock:
+            check = self._checks.get(component)
+        if check is None:
+            return HealthCheckResult(component, HealthStatus.UNKNOWN, "no such health check")
+        start = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.check_timeout_seconds):
+                result = await check()
+        except TimeoutError:
+            result = HealthCheckResult(
+                component,
+                HealthStatus.CRITICAL,
+                f"check did not finish within {self.check_timeout_seconds:g} s",
+                error="timeout",
+            )
+        except Exception as exc:
+            result = HealthCheckResult(
+                component,
+                HealthStatus.CRITICAL,
+                "check failed",
+                error=f"{type(exc).__name__}: {exc}",
+            )
+        elapsed = (time.perf_counter() - start) * 1000
+        result = HealthCheckResult(
+            component, result.status, result.message, elapsed, result.metadata, result.error
+        )
+        with self._lock:
+            self._last[component] = result
+        if result.status in (HealthStatus.CRITICAL, HealthStatus.DEGRADED):
+            log.warning(
+                "health.check_unhealthy",
+                check=component,
+                status=result.status.value,
+                message=result.message,
+                error=result.error,
+            )
+        return result
+
+    async def check_system_health(self) -> dict[str, HealthCheckResult]:
+        """Run every check concurrently; results keyed by component."""
+        names = self.components
+        tasks = [asyncio.ensure_future(self.check_component(name)) for name in names]
+        done, pending = await asyncio.wait(tasks, timeout=self.system_timeout_seconds)
+        for task in pending:
+            task.cancel()
+        results: dict[str, HealthCheckResult] = {}
+        for name, task in zip(names, tasks, strict=True):
+            if task in done:
+                results[name] = task.result()
+            else:
+                results[name] = HealthCheckResult(
+                    name,
+                    HealthStatus.CRITICAL,
+                    f"system check did not finish within {self.system_timeout_seconds:g} s",
+                    error="timeout",
+                )
+        with self._lock:
+            self._last.update(results)
+        return results
+
+    def last_results(self) -> dict[str, HealthCheckResult]:
+        """The latest result of each component."""
+        with self._lock:
+            return dict(self._last)
+
+    def get_overall_health_status(self) -> HealthStatus:
+        """Overall status from the latest results (unknown before any check)."""
+        return derive_overall_status(self.last_results())
+
+
+# ---------------------------------------------------------------------- standard checks
+
+
+def _not_configured(component: str) -> HealthCheckResult:
+    return HealthCheckResult(component, HealthStatus.UNKNOWN, "not configured")
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+def database_check(store: Any | None, *, degraded_ms: float = 100.0) -> HealthCheck:
+    """``SELECT 1`` through ``store.ping()``; degraded above ``degraded_ms``."""
+
+    async def check() -> HealthCheckResult:
+        if store is None:
+            return _not_configured("database")
+        latency = float(await store.ping())
+        meta = {"latency_ms": round(latency, 3)}
+        if latency > degraded_ms:
+            return HealthCheckResult(
+                "database",
+                HealthStatus.DEGRADED,
+                f"SELECT 1 took {latency:.1f} ms (> {degraded_ms:g} ms)",
+                metadata=meta,
+            )
+        return HealthCheckResult(
+            "database", HealthStatus.HEALTHY, f"SELECT 1 in {latency:.1f} ms", metadata=meta
+        )
+
+    return check
+
+
+def template_cache_check(
+    stats: Callable[[], Mapping[str, Any]] | None, *, degraded_hit_rate: float = 0.5
+) -> HealthCheck:
+    """Degraded when the cache hit rate is below ``degraded_hit_rate``.
+
+    Args:
+        stats: ``template_manager.get_cache_stats`` (``hits``, ``misses``,
+            optionally ``hit_rate``).
+        degraded_hit_rate: Threshold.
+    """
+
+    async def check() -> HealthCheckResult:
+        if stats is None:
+            return _not_configured("template_cache")
+        data = dict(await _maybe_await(stats()))
+        hits = int(data.get("hits", 0) or 0)
+        misses = int(data.get("misses", 0) or 0)
+        lookups = hits + misses
+        if lookups == 0:
+            return HealthCheckResult(
+                "template_cache", HealthStatus.HEALTHY, "no lookups yet", metadata=data
+            )
+        rate = float(data.get("hit_rate", hits / lookups))
+        if rate < degraded_hit_rate:
+            return HealthCheckResult(
+                "template_cache",
+                HealthStatus.DEGRADED,
+                f"hit rate {rate:.1%} below {degraded_hit_rate:.0%}",
+                metadata=data,
+            )
+        return HealthCheckResult(
+            "template_cache", HealthStatus.HEALTHY, f"hit rate {rate:.1%}", metadata=data
+        )
+
+    return check
+
+
+def event_bus_check(bus: Any | None) -> HealthCheck:
+    """Probe the bus with ``ping()`` or ``health_check()``; a false/raising probe is critical."""
+
+    async def check() -> HealthCheckResult:
+        if bus is None:
+            return _not_configured("event_bus")
+        probe = getattr(bus, "ping", None) or getattr(bus, "health_check", None)
+        name = type(bus).__name__
+        if probe is None:
+            return HealthCheckResult(
+                "event_bus", HealthStatus.HEALTHY, f"{name} (in-process, nothing to probe)"
+            )
+        outcome = await _maybe_await(probe())
+        if outcome is False:
+            return HealthCheckResult(
+                "event_bus", HealthStatus.CRITICAL, f"{name} reports it is not connected"
+            )
+        meta = dict(outcome) if isinstance(outcome, Mapping) else {}
+        return HealthCheckResult(
+            "event_bus", HealthStatus.HEALTHY, f"{name} answered", metadata=meta
+        )
+
+    return check
+
+
+def quorum_check(quorum: Any | None) -> HealthCheck:
+    """Provider reachability from ``quorum.health_check()`` / ``quorum.health()``.
+
+    The probe returns a mapping with ``providers_configured`` and
+    ``providers_reachable`` (or a ``providers`` mapping of name to reachable
+    flag). No provider configured is healthy (the quorum is off); some
+    unreachable is degraded; none reachable is critical.
+    """
+
+    async def check() -> HealthCheckResult:
+        if quorum is None:
+            return _not_configured("quorum")
+        probe = getattr(quorum, "health_check", None) or getattr(quorum, "health", None)
+        if probe is None:
+            return HealthCheckResult("quorum", HealthStatus.UNKNOWN, "quorum has no health probe")
+        data = dict(await _maybe_await(probe()))
+        providers = data.get("providers")
+        if isinstance(providers, Mapping):
+            configured = len(providers)
+            reachable = sum(1 for ok in providers.values() if _reachable(ok))
+        else:
+            configured = int(data.get("providers_configured", 0))
+            reachable = int(data.get("providers_reachable", 0))
+        meta = {**data, "providers_configured": configured, "providers_reachable": reachable}
+        if configured == 0:
+            return HealthCheckResult(
+                "quorum",
+                HealthStatus.HEALTHY,
+                "no providers configured (quorum off)",
+                metadata=meta,
+            )
+        if reachable == 0:
+            status, message = HealthStatus.CRITICAL, f"none of {configured} providers reachable"
+        elif reachable < configured:
+            status, message = (
+                HealthStatus.DEGRADED,
+                f"{reachable} of {configured} providers reachable",
+            )
+        else:
+            status, message = HealthStatus.HEALTHY, f"all {configured} providers reachable"
+        return HealthCheckResult("quorum", status, message, metadata=meta)
+
+    return check
+
+
+def _reachable(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return bool(value.get("reachable", value.get("healthy", False)))
+    return bool(value)
+
+
+# ---------------------------------------------------------------------- module API
+
+_checker: HealthChecker | None = None
+_checker_lock = threading.Lock()
+
+
+def _default_checker() -> HealthChecker:
+    checker = HealthChecker()
+    checker.register("database", database_check(None))
+    checker.register("template_cache", template_cache_check(None))
+    checker.register("event_bus", event_bus_check(None))
+    checker.register("quorum", quorum_check(None))
+    return checker
+
+
+def get_health_checker() -> HealthChecker:
+    """The process-wide checker (the four standard checks, unconfigured until
+    :func:`configure_health_checks` attaches the objects to probe)."""
+    global _checker
+    with _checker_lock:
+        if _checker is None:
+            _checker = _default_checker()
+        return _checker
+
+
+def configure_health_checks(
+    *,
+    persistence: Any | None = None,
+    template_cache_stats: Callable[[], Mapping[str, Any]] | None = None,
+    event_bus: Any | None = None,
+    quorum: Any | None = None,
+    checker: HealthChecker | None = None,
+) -> HealthChecker:
+    """Attach the objects the standard checks probe (``None`` leaves a check unconfigured)."""
+    target = checker or get_health_checker()
+    target.register("database", database_check(persistence))
+    target.register("template_cache", template_cache_check(template_cache_stats))
+    target.register("event_bus", event_bus_check(event_bus))
+    target.register("quorum", quorum_check(quorum))
+    return target
+
+
+async def check_system_health() -> dict[str, HealthCheckResult]:
+    """Run every check of the process-wide checker."""
+    return await get_health_checker().check_system_health()
+
+
+async def check_component_health(component: str) -> HealthCheckResult:
+    """Run one check of the process-wide checker."""
+    return await get_health_checker().check_component(component)
+
+
+def get_overall_health_status() -> HealthStatus:
+    """Overall status from the latest results of the process-wide checker."""
+    return get_health_checker().get_overall_health_status()
