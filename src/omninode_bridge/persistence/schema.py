@@ -104,7 +104,14 @@ FEEDBACK_TYPE_VALUES: tuple[str, ...] = (
 )
 """Pattern feedback kinds: the original's four plus the confusion-matrix four."""
 
-RUN_STATUS_VALUES: tuple[str, ...] = ("running", "completed", "failed", "interrupted")
+RUN_STATUS_VALUES: tuple[str, ...] = (
+    "running",
+    "completed",
+    "failed",
+    "skipped",
+    "cancelled",
+    "interrupted",
+)
 """Status of a run, stage or step; only an explicit completion writes ``completed``."""
 
 METRIC_TYPE_VALUES: tuple[str, ...] = ("timing", "counter", "gauge", "rate")

@@ -57,6 +57,7 @@ from omninode_bridge.persistence.schema import (
     PHASE_VALUES,
     RUN_FILES,
     RUN_STAGES,
+    RUN_STATUS_VALUES,
     RUN_STEPS,
     RUN_VALIDATIONS,
     RUNS,
@@ -745,8 +746,9 @@ class OmniNodePersistence:
         Raises:
             PersistenceError: No such run.
         """
+        status = "completed" if success else "failed"
         await self._finish(
-            RUNS, (RUNS.c.run_id == run_id,), run_id, success, completed_at, duration_ms, error
+            RUNS, (RUNS.c.run_id == run_id,), run_id, status, completed_at, duration_ms, error
         )
 
     async def _finish(
@@ -754,10 +756,11 @@ class OmniNodePersistence:
         table: Table,
         where: tuple[Any, ...],
         label: str,
-        success: bool,
+        status: str,
         completed_at: datetime | None,
         duration_ms: float | None,
         error: str | None,
+        **extra: Any,
     ) -> None:
         end = completed_at or self._clock()
         async with self._connection() as conn:
@@ -770,10 +773,11 @@ class OmniNodePersistence:
                 update(table)
                 .where(*where)
                 .values(
-                    status="completed" if success else "failed",
+                    status=status,
                     completed_at=end,
                     duration_ms=duration_ms,
                     error=error,
+                    **extra,
                 )
             )
 
@@ -805,18 +809,33 @@ class OmniNodePersistence:
         completed_at: datetime | None = None,
         duration_ms: float | None = None,
         error: str | None = None,
+        status: str | None = None,
+        stage_number: int | None = None,
     ) -> None:
-        """Mark a stage ``completed`` or ``failed`` (creating it if its start was missed)."""
-        await self.record_stage_started(run_id, stage_id, started_at=completed_at)
+        """Mark a stage finished (creating it if its start was missed).
+
+        Args:
+            success: ``completed`` when True, ``failed`` when False.
+            status: Overrides the status (``skipped``, ``cancelled``).
+        """
+        final = (
+            _choice("status", status, RUN_STATUS_VALUES, upper=False)
+            if status
+            else ("completed" if success else "failed")
+        )
+        await self.record_stage_started(
+            run_id, stage_id, stage_number=stage_number, started_at=completed_at
+        )
         t = RUN_STAGES
         await self._finish(
             t,
             (t.c.run_id == run_id, t.c.stage_id == stage_id),
             stage_id,
-            success,
+            final,
             completed_at,
             duration_ms,
             error,
+            **({} if stage_number is None else {"stage_number": stage_number}),
         )
 
     async def record_step_started(
@@ -847,13 +866,19 @@ class OmniNodePersistence:
         duration_ms: float | None = None,
         attempts: int = 1,
         error: str | None = None,
+        status: str | None = None,
     ) -> None:
-        """Mark a step ``completed`` or ``failed``."""
+        """Mark a step ``completed`` or ``failed`` (or ``status``: ``skipped``, ``cancelled``)."""
         await self.record_step_started(run_id, stage_id, step_id, started_at=completed_at)
         t = RUN_STEPS
         where = (t.c.run_id == run_id, t.c.stage_id == stage_id, t.c.step_id == step_id)
+        final = (
+            _choice("status", status, RUN_STATUS_VALUES, upper=False)
+            if status
+            else ("completed" if success else "failed")
+        )
         async with self.transaction():
-            await self._finish(t, where, step_id, success, completed_at, duration_ms, error)
+            await self._finish(t, where, step_id, final, completed_at, duration_ms, error)
             async with self._connection() as conn:
                 await conn.execute(update(t).where(*where).values(attempts=attempts))
 

@@ -235,7 +235,7 @@ def upgrade() -> None:
             name=op.f("ck_runs_finished_has_completed_at"),
         ),
         sa.CheckConstraint(
-            "status IN ('running', 'completed', 'failed', 'interrupted')",
+            "status IN ('running', 'completed', 'failed', 'skipped', 'cancelled', 'interrupted')",
             name=op.f("ck_runs_status"),
         ),
         sa.PrimaryKeyConstraint("run_id", name=op.f("pk_runs")),
@@ -293,7 +293,7 @@ def upgrade() -> None:
         sa.Column("duration_ms", sa.Float(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.CheckConstraint(
-            "status IN ('running', 'completed', 'failed', 'interrupted')",
+            "status IN ('running', 'completed', 'failed', 'skipped', 'cancelled', 'interrupted')",
             name=op.f("ck_run_stages_status"),
         ),
         sa.ForeignKeyConstraint(
@@ -337,7 +337,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.CheckConstraint(
-            "status IN ('running', 'completed', 'failed', 'interrupted')",
+            "status IN ('running', 'completed', 'failed', 'skipped', 'cancelled', 'interrupted')",
             name=op.f("ck_run_steps_status"),
         ),
         sa.ForeignKeyConstraint(
