@@ -260,6 +260,25 @@ class Alert:
         """Not yet resolved."""
         return self.status is not AlertStatus.RESOLVED
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (times as ISO 8601 UTC)."""
+        return {
+            "alert_id": self.alert_id,
+            "alert_name": self.rule_name,
+            "metric_name": self.metric_name,
+            "severity": self.severity.value,
+            "status": self.status.value,
+            "message": self.message,
+            "value": self.value,
+            "threshold": self.threshold,
+            "labels": dict(self.labels),
+            "fired_at": _iso(self.fired_at),
+            "last_seen_at": _iso(self.last_seen_at),
+            "occurrences": self.occurrences,
+            "resolved_at": _iso(self.resolved_at) if self.resolved_at is not None else None,
+            "acknowledged_by": self.acknowledged_by,
+        }
+
     def to_payload(self, *, event: str = "fired") -> dict[str, Any]:
         """The webhook payload.
 

@@ -180,28 +180,35 @@ class _RecordedCollector:
             kind = series_list[0].metric_type
             doc = help_text or f"Recorded metric {name}"
             if kind is MetricType.GAUGE:
-                yield _family(GaugeMetricFamily(export, doc, labels=()), series_list, "last")
+                gauge = GaugeMetricFamily(export, doc, labels=())
+                yield _family(name, gauge, series_list, "last")
             elif kind is MetricType.COUNTER:
-                yield _family(CounterMetricFamily(export, doc, labels=()), series_list, "total")
+                counter = CounterMetricFamily(export, doc, labels=())
+                yield _family(name, counter, series_list, "total")
             else:
-                yield _summary(export, doc, series_list)
+                yield _summary(name, export, doc, series_list)
 
     def describe(self) -> list[Metric]:
         return []
 
 
-def _family(metric: Metric, series_list: list[_Series], attr: str) -> Metric:
+def _export_labels(name: str, series: _Series) -> dict[str, str]:
+    labels = {_LABEL_RE.sub("_", k): v for k, v in series.labels.items()}
+    labels.setdefault("component", component_for(name, series.labels))
+    return labels
+
+
+def _family(name: str, metric: Metric, series_list: list[_Series], attr: str) -> Metric:
     sample_name = metric.name + ("_total" if metric.type == "counter" else "")
     for series in series_list:
-        labels = {_LABEL_RE.sub("_", k): v for k, v in series.labels.items()}
-        metric.add_sample(sample_name, labels, getattr(series, attr))
+        metric.add_sample(sample_name, _export_labels(name, series), getattr(series, attr))
     return metric
 
 
-def _summary(export: str, doc: str, series_list: list[_Series]) -> Metric:
+def _summary(name: str, export: str, doc: str, series_list: list[_Series]) -> Metric:
     metric = Metric(export, doc, "summary")
     for series in series_list:
-        labels = {_LABEL_RE.sub("_", k): v for k, v in series.labels.items()}
+        labels = _export_labels(name, series)
         if series.window:
             for q in _QUANTILES:
                 value = _quantile(series.window, q)
@@ -354,6 +361,15 @@ class MonitoringSystem:
         taken from persistence analytics when attached. ``custom`` is a list of
         ``{name, value, type, labels, ...}`` for metrics of no known component.
         """
+        result = self.snapshot(time_window_minutes)
+        errors: dict[str, str] = {}
+        if self.analytics is not None:
+            await _merge_analytics(result, self.analytics, time_window_minutes, errors)
+        result["meta"]["analytics_errors"] = errors
+        return result
+
+    def snapshot(self, time_window_minutes: float = 60) -> dict[str, Any]:
+        """The in-memory part of :meth:`collect_all_metrics` (no persistence reads)."""
         since = self.clock() - time_window_minutes * 60
         points = self.get_metrics(since=since)
         result: dict[str, Any] = {component: {"metrics": {}} for component in COMPONENTS}
@@ -369,14 +385,10 @@ class MonitoringSystem:
                 result.setdefault(component, {"metrics": {}})["metrics"].update(stats)
         result[CUSTOM] = custom
         _derive_from_recorded(result)
-        errors: dict[str, str] = {}
-        if self.analytics is not None:
-            await _merge_analytics(result, self.analytics, time_window_minutes, errors)
         result["meta"] = {
             "collected_at": self.clock(),
             "time_window_minutes": time_window_minutes,
             "samples": len(points),
-            "analytics_errors": errors,
         }
         return result
 
