@@ -17,6 +17,15 @@ from omninode_bridge.agents.workflows.models import (
     WorkflowStage,
     WorkflowStep,
 )
+from omninode_bridge.agents.workflows.validation import (
+    CompletenessValidator,
+    ONEXComplianceValidator,
+    QualityValidator,
+    ValidationContext,
+    ValidationPipeline,
+    ValidationResult,
+    ValidationSummary,
+)
 from omninode_bridge.errors import (
     InsufficientParticipationError,
     QuorumException,
@@ -26,17 +35,24 @@ from omninode_bridge.errors import (
 )
 
 __all__ = [
+    "CompletenessValidator",
     "EnumStageStatus",
     "EnumStepStatus",
     "EnumStepType",
     "ExecutorStatistics",
     "InsufficientParticipationError",
+    "ONEXComplianceValidator",
+    "QualityValidator",
     "QuorumException",
     "StageResult",
     "StageTimeoutError",
     "StagedParallelExecutor",
     "StepResult",
+    "ValidationContext",
     "ValidationException",
+    "ValidationPipeline",
+    "ValidationResult",
+    "ValidationSummary",
     "WorkflowConfig",
     "WorkflowException",
     "WorkflowResult",
