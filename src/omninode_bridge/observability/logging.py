@@ -397,6 +397,8 @@ class RotationConfig:
 
 
 _installed_handlers: list[logging.Handler] = []
+#: Chatty third-party loggers kept at WARNING unless the level is DEBUG.
+_QUIET_LOGGERS = ("alembic", "aiosqlite", "asyncio", "httpcore", "httpx")
 
 
 def configure_logging(
@@ -451,4 +453,7 @@ def configure_logging(
     for handler in _installed_handlers:
         root.addHandler(handler)
     root.setLevel(level.upper())
+    quiet = logging.getLevelName(level.upper()) != logging.DEBUG
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.NOTSET)
     return list(_installed_handlers)
