@@ -17,6 +17,16 @@ from omninode_bridge.agents.workflows.models import (
     WorkflowStage,
     WorkflowStep,
 )
+from omninode_bridge.agents.workflows.template_manager import (
+    Template,
+    TemplateCache,
+    TemplateCacheStats,
+    TemplateLRUCache,
+    TemplateManager,
+    TemplateMetadata,
+    TemplateRenderContext,
+    TemplateType,
+)
 from omninode_bridge.agents.workflows.validation import (
     CompletenessValidator,
     ONEXComplianceValidator,
@@ -48,6 +58,14 @@ __all__ = [
     "StageTimeoutError",
     "StagedParallelExecutor",
     "StepResult",
+    "Template",
+    "TemplateCache",
+    "TemplateCacheStats",
+    "TemplateLRUCache",
+    "TemplateManager",
+    "TemplateMetadata",
+    "TemplateRenderContext",
+    "TemplateType",
     "ValidationContext",
     "ValidationException",
     "ValidationPipeline",
