@@ -34,7 +34,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from omninode_bridge.errors import MixinError
 from omninode_bridge.onex.container import CLOCK, ModelONEXContainer
@@ -47,8 +47,9 @@ from omninode_bridge.onex.enums import (
 )
 from omninode_bridge.onex.errors import ModelOnexError
 from omninode_bridge.onex.log_events import emit_log_event
-from omninode_bridge.onex.mixins.catalog import resolve_mixins
-from omninode_bridge.onex.mixins.config import MixinConfig
+
+if TYPE_CHECKING:
+    from omninode_bridge.onex.mixins.config import MixinConfig
 
 __all__ = [
     "ModelComponentHealth",
@@ -67,7 +68,7 @@ __all__ = [
 
 InT = TypeVar("InT")
 OutT = TypeVar("OutT")
-ConfigT = TypeVar("ConfigT", bound=MixinConfig)
+ConfigT = TypeVar("ConfigT", bound="MixinConfig")
 
 OperationHandler = Callable[[InT], Awaitable[OutT]]
 
@@ -503,6 +504,9 @@ class NodeBase:
         return loaded
 
     def _resolve_mixin_configs(self) -> dict[type[MixinConfig], MixinConfig]:
+        # Imported here: the mixins package imports this module for NodeBase.
+        from omninode_bridge.onex.mixins.catalog import resolve_mixins
+
         try:
             resolved = resolve_mixins(self.contract.mixins, node_type=self.node_type)
         except MixinError as exc:
