@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from omninode_bridge.agents.workflows.validation.models import ValidationContext
 from omninode_bridge.agents.workflows.quorum import (
     CodestralClient,
     ExclusionKind,
@@ -20,6 +19,7 @@ from omninode_bridge.agents.workflows.quorum import (
     ProviderError,
     RetryPolicy,
 )
+from omninode_bridge.agents.workflows.validation.models import ValidationContext
 
 KEY = "sk-test-secret-123"
 CONTEXT = ValidationContext(node_type="effect", contract_summary="stores users")
@@ -216,7 +216,7 @@ async def test_client_errors_are_never_retried(
 async def test_slow_reply_past_timeout_is_retried_then_fails(harness: Harness) -> None:
     harness.script(harness.server.Reply(200, harness.body(harness.server.verdict()), hang=True))
     async with harness.client(timeout=0.2, max_retries=1) as client:
-        with pytest.raises(ProviderError, match="no reply within 0.2 s") as info:
+        with pytest.raises(ProviderError, match=r"no reply within 0\.2 s") as info:
             await client.evaluate(CODE, CONTEXT)
     assert info.value.kind is ExclusionKind.TIMEOUT
     assert info.value.attempts == 2
