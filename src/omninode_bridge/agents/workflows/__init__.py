@@ -28,6 +28,19 @@ from omninode_bridge.agents.workflows.profiling import (
     ProfileResult,
     TimingStats,
 )
+from omninode_bridge.agents.workflows.quorum import (
+    DEFAULT_QUORUM_MODELS,
+    AIQuorum,
+    CodestralClient,
+    GeminiClient,
+    GLMClient,
+    LLMClient,
+    ModelConfig,
+    ModelExclusion,
+    OpenAICompatibleClient,
+    QuorumResult,
+    QuorumVote,
+)
 from omninode_bridge.agents.workflows.recovery import (
     ErrorPattern,
     ErrorRecoveryOrchestrator,
@@ -65,6 +78,9 @@ from omninode_bridge.errors import (
 )
 
 __all__ = [
+    "DEFAULT_QUORUM_MODELS",
+    "AIQuorum",
+    "CodestralClient",
     "CompletenessValidator",
     "EnumStageStatus",
     "EnumStepStatus",
@@ -73,9 +89,15 @@ __all__ = [
     "ErrorRecoveryOrchestrator",
     "ErrorType",
     "ExecutorStatistics",
+    "GLMClient",
+    "GeminiClient",
     "HotPath",
     "InsufficientParticipationError",
+    "LLMClient",
+    "ModelConfig",
+    "ModelExclusion",
     "ONEXComplianceValidator",
+    "OpenAICompatibleClient",
     "OptimizationArea",
     "OptimizationPriority",
     "OptimizationRecommendation",
@@ -85,6 +107,8 @@ __all__ = [
     "ProfileResult",
     "QualityValidator",
     "QuorumException",
+    "QuorumResult",
+    "QuorumVote",
     "RecoveryContext",
     "RecoveryResult",
     "RecoveryStatistics",
