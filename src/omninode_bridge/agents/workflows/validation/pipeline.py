@@ -7,8 +7,8 @@ parallelism lives one level up, across files (``omninode validate`` uses a
 process pool). The optional AI quorum is consulted only when every
 deterministic validator passed, so a broken module never costs an LLM call.
 
-A line ending in ``# noqa`` drops every finding on it; ``# noqa: ONEX005,PAT008``
-drops only those rules.
+A line ending in ``# omninode: ignore`` drops every finding on it;
+``# omninode: ignore[ONEX005, PAT008]`` drops only those rules.
 """
 
 from __future__ import annotations
@@ -45,7 +45,9 @@ __all__ = [
 
 log = get_logger(__name__, component="validation")
 
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<rules>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*))?", re.I)
+_IGNORE = re.compile(
+    r"#\s*omninode:\s*ignore(?:\[(?P<rules>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)\])?", re.I
+)
 
 
 class QuorumResultLike(Protocol):
@@ -104,7 +106,7 @@ def default_validators(
     ]
 
 
-def _apply_noqa(source: ParsedSource, report: ValidatorReport) -> ValidatorReport:
+def _apply_ignores(source: ParsedSource, report: ValidatorReport) -> ValidatorReport:
     kept = tuple(f for f in report.findings if not _suppressed(source, f))
     if len(kept) == len(report.findings):
         return report
@@ -114,7 +116,7 @@ def _apply_noqa(source: ParsedSource, report: ValidatorReport) -> ValidatorRepor
 
 
 def _suppressed(source: ParsedSource, finding: Finding) -> bool:
-    match = _NOQA.search(source.line_text(finding.line))
+    match = _IGNORE.search(source.line_text(finding.line))
     if match is None:
         return False
     rules = match.group("rules")
@@ -157,7 +159,7 @@ class ValidationPipeline:
             findings.append(source.syntax_error)
         else:
             for validator in self.validators:
-                report = _apply_noqa(source, self._run_one(validator, source, context))
+                report = _apply_ignores(source, self._run_one(validator, source, context))
                 reports.append(report)
                 findings.extend(report.findings)
                 if self.enable_fast_fail and not report.passed:
