@@ -57,8 +57,11 @@ class CachedTemplate:
     """One cache entry: the template record, its compiled form and its file."""
 
     template: Template
-    compiled: jinja2.Template
+    compiled: jinja2.Template | None
     fingerprint: FileFingerprint
+    deferred_error: str | None = None
+    """Why ``compiled`` is ``None``: the template needs filters or tests only a
+    :class:`TemplateRenderContext` supplies."""
 
     @property
     def size_bytes(self) -> int:
@@ -83,7 +86,9 @@ class TemplateCacheStats:
         max_size_bytes: Memory limit in bytes.
         avg_get_time_ms: Mean time of a lookup, including the freshness check.
         avg_put_time_ms: Mean time of an insertion, including evictions.
-        renders: Templates rendered by the manager that owns the cache.
+        loads: Files read and compiled by the manager (concurrent misses of
+            one template share a single load).
+        renders: Templates rendered by the manager.
         avg_render_time_ms: Mean render time of those renders.
     """
 
@@ -99,6 +104,7 @@ class TemplateCacheStats:
     max_size_bytes: int
     avg_get_time_ms: float
     avg_put_time_ms: float
+    loads: int = 0
     renders: int = 0
     avg_render_time_ms: float = 0.0
 

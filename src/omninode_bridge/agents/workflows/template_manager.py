@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+from stat import S_ISREG
 from typing import TYPE_CHECKING, Any, Final
 
 import jinja2
@@ -201,6 +202,7 @@ class TemplateManager:
         self._metrics = metrics_collector
         self._env = self._make_environment(filters or {}, globals or {})
         self._inflight: dict[str, asyncio.Future[CachedTemplate]] = {}
+        self._loads = 0
         self._renders = 0
         self._render_time = 0.0
         self._started = False
@@ -284,7 +286,10 @@ class TemplateManager:
             compiled = self._compile_for(entry, context) if context.needs_own_environment else None
         else:
             variables, compiled = dict(context), None
-        text = self._render(entry, compiled or entry.compiled, variables)
+        compiled = compiled or entry.compiled
+        if compiled is None:
+            raise TemplateError(f"cannot render template '{template_id}': {entry.deferred_error}")
+        text = self._render(entry, compiled, variables)
         elapsed = time.perf_counter() - started
         self._renders += 1
         self._render_time += elapsed
@@ -317,10 +322,10 @@ class TemplateManager:
         log.info("templates.preloaded", count=len(pairs))
 
     def get_cache_stats(self) -> TemplateCacheStats:
-        """Cache counters and timings, with this manager's render count and mean time."""
+        """Cache counters and timings, with this manager's file loads and renders."""
         stats = self._cache.snapshot()
         average = self._render_time * 1000 / self._renders if self._renders else 0.0
-        return replace(stats, renders=self._renders, avg_render_time_ms=average)
+        return replace(stats, loads=self._loads, renders=self._renders, avg_render_time_ms=average)
 
     def invalidate(self, template_id: str | None = None) -> int:
         """Drop one template, or all of them, from the cache.
@@ -385,6 +390,7 @@ class TemplateManager:
             raise TemplateError(self._not_found(template_id, template_type))
         started = time.perf_counter()
         entry = await asyncio.to_thread(self._read_and_compile, template_id, template_type, path)
+        self._loads += 1
         elapsed_ms = (time.perf_counter() - started) * 1000
         if self._metrics is not None:
             self._metrics.record_timing(
@@ -408,7 +414,11 @@ class TemplateManager:
         except UnicodeDecodeError as exc:
             raise TemplateError(f"{path}: template is not UTF-8 text ({exc.reason})") from None
         digest = hashlib.sha256(raw).hexdigest()
-        compiled = self._compile(self._env, source, template_id, path)
+        try:
+            compiled: jinja2.Template | None = self._compile(self._env, source, template_id, path)
+            deferred = None
+        except _UnknownName as exc:
+            compiled, deferred = None, str(exc)
         builtin = self.builtin_dir is not None and path.is_relative_to(self.builtin_dir)
         template = Template(
             template_id=template_id,
@@ -418,7 +428,7 @@ class TemplateManager:
             size_bytes=len(raw),
         )
         fingerprint = FileFingerprint(str(path), stat.st_mtime_ns, stat.st_size, digest)
-        return CachedTemplate(template, compiled, fingerprint)
+        return CachedTemplate(template, compiled, fingerprint, deferred)
 
     def _read(self, path: Path) -> tuple[bytes, os.stat_result]:
         try:
@@ -434,13 +444,13 @@ class TemplateManager:
     def _is_fresh(self, entry: CachedTemplate, template_type: TemplateType) -> bool:
         """Cheap check first (path, mtime, size), content hash only when those moved."""
         known = entry.fingerprint
-        path = self._resolve(entry.template.template_id, template_type)
-        if path is None or str(path) != known.path:
+        found = self._locate(entry.template.template_id, template_type)
+        if found is None or str(found[0]) != known.path:
             return False
+        path, stat = found
+        if stat.st_mtime_ns == known.mtime_ns and stat.st_size == known.size:
+            return True
         try:
-            stat = path.stat()
-            if stat.st_mtime_ns == known.mtime_ns and stat.st_size == known.size:
-                return True
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError:
             return False
@@ -451,11 +461,22 @@ class TemplateManager:
         return True
 
     def _resolve(self, template_id: str, template_type: TemplateType | None) -> Path | None:
+        found = self._locate(template_id, template_type)
+        return found[0] if found else None
+
+    def _locate(
+        self, template_id: str, template_type: TemplateType | None
+    ) -> tuple[Path, os.stat_result] | None:
+        """The first file serving ``template_id`` in the search path, with its stat."""
         for base in self.search_path:
             for relative in _candidates(template_id, template_type):
                 path = base / relative
-                if path.is_file():
-                    return path
+                try:
+                    stat = os.stat(path)
+                except OSError:
+                    continue
+                if S_ISREG(stat.st_mode):
+                    return path, stat
         return None
 
     def _not_found(self, template_id: str, template_type: TemplateType | None) -> str:
@@ -495,6 +516,9 @@ class TemplateManager:
     ) -> jinja2.Template:
         try:
             code = env.compile(source, name=template_id, filename=str(path))
+        except jinja2.TemplateAssertionError as exc:
+            message = f"{path}:{exc.lineno}: {exc.message}"
+            raise _UnknownName(message) from None
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
                 f"{path}:{exc.lineno}: template syntax error: {exc.message}"
@@ -523,6 +547,10 @@ class TemplateManager:
             raise TemplateError(
                 f"{where}: cannot render template '{entry.template.template_id}': {exc}"
             ) from None
+
+
+class _UnknownName(TemplateError):
+    """The template names a filter or test the shared environment does not have."""
 
 
 def _candidates(template_id: str, template_type: TemplateType | None) -> list[str]:
