@@ -42,6 +42,7 @@ __all__ = [
     "get_health_checker",
     "get_overall_health_status",
     "quorum_check",
+    "set_health_checker",
     "template_cache_check",
 ]
 
@@ -376,6 +377,13 @@ def get_health_checker() -> HealthChecker:
         if _checker is None:
             _checker = _default_checker()
         return _checker
+
+
+def set_health_checker(checker: HealthChecker | None) -> None:
+    """Replace (or with ``None``, forget) the process-wide checker."""
+    global _checker
+    with _checker_lock:
+        _checker = checker
 
 
 def configure_health_checks(

@@ -50,6 +50,7 @@ __all__ = [
     "get_monitoring_system",
     "initialize_monitoring_system",
     "record_metric",
+    "set_monitoring_system",
 ]
 
 log = get_logger(__name__, component="monitoring")
@@ -522,6 +523,13 @@ def get_monitoring_system() -> MonitoringSystem:
         if _system is None:
             _system = MonitoringSystem()
         return _system
+
+
+def set_monitoring_system(system: MonitoringSystem | None) -> None:
+    """Replace (or with ``None``, forget) the process-wide monitoring system."""
+    global _system
+    with _system_lock:
+        _system = system
 
 
 async def initialize_monitoring_system(
