@@ -61,6 +61,7 @@ from omninode_bridge.persistence.schema import (
     RUN_STEPS,
     RUN_VALIDATIONS,
     RUNS,
+    STORED_METRICS,
     TEMPLATE_CACHE_METADATA,
     TEMPLATE_TYPE_VALUES,
     utcnow,
@@ -378,6 +379,7 @@ class OmniNodePersistence:
             "load_time_ms": _non_negative("load_time_ms", load_time_ms),
             "updated_at": now,
         }
+        await self.initialize()
         stmt = self._insert(TEMPLATE_CACHE_METADATA).values(
             id=uuid.uuid4(), template_name=template_name, created_at=now, **values
         )
@@ -482,6 +484,7 @@ class OmniNodePersistence:
         t = MIXIN_COMPATIBILITY_MATRIX
         now = self._clock()
         win, loss = (1, 0) if success else (0, 1)
+        await self.initialize()
         stmt = self._insert(t).values(
             id=uuid.uuid4(),
             mixin_a=mixin_a,
@@ -708,6 +711,52 @@ class OmniNodePersistence:
         health = analytics.summarize_event_health(tuple(r) for r in await self._rows(query))
         return asdict(health)
 
+    # -- stored metrics --------------------------------------------------------
+
+    async def insert_metric_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert metric rows in one transaction; rows whose ``metric_id`` exists are skipped.
+
+        Skipping duplicates makes a retried batch idempotent. Each row has the
+        columns of ``agent_metrics``: ``metric_id``, ``category``,
+        ``metric_name``, ``metric_type``, ``value``, ``unit``, ``tags``,
+        ``agent_id``, ``correlation_id``, ``recorded_at``.
+        """
+        if not rows:
+            return
+        now = self._clock()
+        values = [{**row, "created_at": now} for row in rows]
+        await self.initialize()
+        stmt = self._insert(STORED_METRICS).on_conflict_do_nothing(index_elements=["metric_id"])
+        async with self._connection() as conn:
+            await conn.execute(stmt, values)
+
+    async def get_metric_counts(self) -> list[dict[str, Any]]:
+        """Stored metrics per category and name: count, mean, min, max."""
+        t = STORED_METRICS
+        query = (
+            select(
+                t.c.category,
+                t.c.metric_name,
+                func.count(),
+                func.min(t.c.value),
+                func.max(t.c.value),
+                func.sum(t.c.value),
+            )
+            .group_by(t.c.category, t.c.metric_name)
+            .order_by(t.c.category, t.c.metric_name)
+        )
+        return [
+            {
+                "category": r[0],
+                "metric_name": r[1],
+                "count": int(r[2]),
+                "min": float(r[3]),
+                "max": float(r[4]),
+                "avg": round(float(r[5]) / int(r[2]), 4),
+            }
+            for r in await self._rows(query)
+        ]
+
     # -- run history -----------------------------------------------------------
 
     async def record_run_started(
@@ -790,6 +839,7 @@ class OmniNodePersistence:
         started_at: datetime | None = None,
     ) -> None:
         """Record that a stage of ``run_id`` started."""
+        await self.initialize()
         stmt = self._insert(RUN_STAGES).values(
             run_id=run_id,
             stage_id=stage_id,
@@ -844,6 +894,7 @@ class OmniNodePersistence:
         """Record that a step started (its stage row is created if missing)."""
         when = started_at or self._clock()
         await self.record_stage_started(run_id, stage_id, started_at=when)
+        await self.initialize()
         stmt = self._insert(RUN_STEPS).values(
             run_id=run_id,
             stage_id=stage_id,
@@ -893,6 +944,7 @@ class OmniNodePersistence:
     ) -> None:
         """Record a file the run wrote (``written``, ``unchanged``, ``skipped``...)."""
         values = {"action": action, "sha256": sha256, "size_bytes": size_bytes}
+        await self.initialize()
         stmt = self._insert(RUN_FILES).values(
             run_id=run_id, path=str(path), created_at=self._clock(), **values
         )
