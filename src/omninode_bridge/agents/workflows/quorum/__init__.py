@@ -34,12 +34,20 @@ from omninode_bridge.agents.workflows.quorum.models import (
 from omninode_bridge.agents.workflows.quorum.pricing import DEFAULT_PRICES, ModelPrice, PriceTable
 from omninode_bridge.agents.workflows.quorum.quorum import AIQuorum
 from omninode_bridge.agents.workflows.quorum.recording import RecordingTransport, RecordMode
+from omninode_bridge.agents.workflows.quorum.settings import (
+    QUORUM_OFF_MESSAGE,
+    QuorumModelSettings,
+    QuorumSettings,
+    build_quorum_from_settings,
+    load_quorum_settings,
+)
 from omninode_bridge.errors import InsufficientParticipationError, QuorumException
 
 __all__ = [
     "DEFAULT_PRICES",
     "DEFAULT_QUORUM_MODELS",
     "PROVIDERS",
+    "QUORUM_OFF_MESSAGE",
     "AIQuorum",
     "ChatCompletionsClient",
     "CodestralClient",
@@ -59,7 +67,9 @@ __all__ = [
     "PriceTable",
     "ProviderError",
     "QuorumException",
+    "QuorumModelSettings",
     "QuorumResult",
+    "QuorumSettings",
     "QuorumStatistics",
     "QuorumVote",
     "RecordMode",
@@ -67,5 +77,7 @@ __all__ = [
     "RecordingTransport",
     "RetryPolicy",
     "TokenUsage",
+    "build_quorum_from_settings",
     "client_from_config",
+    "load_quorum_settings",
 ]
