@@ -1,0 +1,1 @@
+"""Intelligence: learned mixin compatibility and code-pattern feedback."""
