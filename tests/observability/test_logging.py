@@ -314,7 +314,7 @@ async def test_guide_logger_setup_example(log_capture: Any) -> None:
 
 
 async def test_guide_decorator_and_cross_component_examples(log_capture: Any) -> None:
-    from uuid import UUID, uuid4
+    from uuid import uuid4
 
     from omninode_bridge.observability.logging import (
         async_log_context,
@@ -354,13 +354,14 @@ async def test_guide_decorator_and_cross_component_examples(log_capture: Any) ->
         async with async_log_context(correlation_id=correlation_id):
             logger.info("Calling component B")
             result_b = await component_b(result_a)
+            logger.info("Component B returned", metadata={"result": result_b})
         return result_b
 
     cid = uuid4()
     assert await research_task(correlation_id=cid, query="q") == ["q", "q"]
     assert await main_workflow(cid) == "ab"
     records = log_capture.records()
-    assert len(records) == 4
+    assert len(records) == 5
     assert {r["correlation_id"] for r in records} == {str(cid)}
     assert records[0]["component"] == "agent-researcher"
 

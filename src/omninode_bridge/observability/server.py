@@ -117,7 +117,7 @@ class ObservabilityServer:
     def start(self) -> ObservabilityServer:
         """Serve on a daemon thread; returns self."""
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="omninode-serve", daemon=True
+            target=self._httpd.serve_forever, args=(0.1,), name="omninode-serve", daemon=True
         )
         self._thread.start()
         log.info("serve.started", url=self.url)
