@@ -433,7 +433,8 @@ escalation:
             r"line 4: rules\.0\.threshold: Input should be a valid number",
         ),
         (
-            "rules:\n  - name: a\n    metric_name: m\n    threshold: 1\n    comparsion: less_than\n",
+            "rules:\n  - name: a\n    metric_name: m\n    threshold: 1\n"
+            "    comparsion: less_than\n",
             r"line 5: rules\.0\.comparsion: Extra inputs are not permitted",
         ),
         (
@@ -441,7 +442,8 @@ escalation:
             r"channel c: type email cannot be enabled",
         ),
         (
-            "escalation:\n  - name: p\n    steps:\n      - delay_seconds: 0\n        channels: [x]\n",
+            "escalation:\n  - name: p\n    steps:\n"
+            "      - delay_seconds: 0\n        channels: [x]\n",
             r"escalation p: unknown channel 'x'",
         ),
         ("- just\n- a list\n", r"expected a mapping"),
@@ -466,7 +468,7 @@ def test_env_references_expand_in_enabled_channels() -> None:
 
 
 def test_missing_config_file_names_the_file(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="missing.yaml: cannot read"):
+    with pytest.raises(ConfigError, match=r"missing\.yaml: cannot read"):
         load_alert_config(tmp_path / "missing.yaml", manager=AlertManager())
 
 
