@@ -37,6 +37,7 @@ _COMMAND_MODULES: list[str] = [
     "omninode_bridge.cli.example",
     "omninode_bridge.cli.quorum",
     "omninode_bridge.cli.serve",
+    "omninode_bridge.cli.validate",
 ]
 
 

@@ -15,8 +15,9 @@ Every non-test module:
 
 - ``ONEX004`` raised errors are ``ModelOnexError`` (or a class of the module
   deriving from it); re-raises, ``raise exc`` of a caught variable, pydantic
-  validators raising ``ValueError``/``TypeError``/``AssertionError`` and
-  abstract methods raising ``NotImplementedError`` are allowed;
+  validators raising ``ValueError``/``TypeError``/``AssertionError``,
+  abstract methods raising ``NotImplementedError`` and ``SystemExit`` under
+  ``if __name__ == "__main__":`` are allowed;
 - ``ONEX005`` no ``print``/``pprint``/``sys.stdout.write`` outside an
   ``if __name__ == "__main__":`` block: log with ``emit_log_event``;
 - ``ONEX007`` public functions and methods (``__init__`` included) do not
@@ -219,6 +220,8 @@ class ONEXComplianceValidator:
             if decorators & _VALIDATOR_DECORATORS and name in _VALIDATOR_ERRORS:
                 continue
             if name == "NotImplementedError" and "abstractmethod" in decorators:
+                continue
+            if name == "SystemExit" and _in_main_guard(source, node):
                 continue
             sink.add(
                 "ONEX004",

@@ -227,7 +227,7 @@ def _dunder_all(source: ParsedSource) -> set[str]:
 def _looks_like_node(cls: ast.ClassDef) -> bool:
     if any(b in NODE_BASES.values() for b in base_names(cls)):
         return True
-    return cls.name.startswith("Node") and cls.name[4:5].isupper() and not cls.name.isupper()
+    return _NODE_NAME_RE.match(cls.name) is not None
 
 
 def _node_class_info(cls: ast.ClassDef) -> NodeClassInfo:

@@ -1,0 +1,361 @@
+"""``omninode validate PATH...``: run the validation pipeline over files and folders.
+
+Files are validated in parallel across cores (a process pool; each worker
+builds the validator set once). Output is a text report (default), JSON
+(``--json`` or ``--format json``) or SARIF 2.1.0 (``--format sarif``) for code
+scanning dashboards. Exit codes: 0 every file passed, 1 a file failed (or a
+corpus rule fell under the bounds), 2 bad input.
+
+``--corpus DIR`` measures every rule's precision and recall on a labelled
+corpus instead (see ``omninode_bridge.agents.workflows.validation.corpus``).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import tokenize
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from omninode_bridge.agents.workflows.validation.corpus import (
+    evaluate_corpus,
+    format_report,
+    load_corpus,
+)
+from omninode_bridge.agents.workflows.validation.models import (
+    Finding,
+    Severity,
+    ValidationContext,
+    ValidationResult,
+    ValidationSummary,
+)
+from omninode_bridge.agents.workflows.validation.pipeline import (
+    ValidationPipeline,
+    default_validators,
+)
+from omninode_bridge.agents.workflows.validation.rules import RULES
+from omninode_bridge.errors import ValidationException
+
+__all__ = [
+    "OutputFormat",
+    "collect_files",
+    "register",
+    "render_text",
+    "to_json",
+    "to_sarif",
+    "validate_file",
+    "validate_files",
+]
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    "node_modules",
+    ".tox",
+    "build",
+    "dist",
+}
+#: Below this many files the pool costs more than it saves.
+_POOL_MIN_FILES = 8
+
+
+class OutputFormat(enum.StrEnum):
+    """Report formats."""
+
+    TEXT = "text"
+    JSON = "json"
+    SARIF = "sarif"
+
+
+@dataclass(frozen=True, slots=True)
+class FileJob:
+    """One file to validate, with the options every worker needs."""
+
+    path: str
+    node_type: str
+    min_score: float
+
+
+def collect_files(paths: Sequence[Path]) -> list[Path]:
+    """Python files named or found under ``paths``, sorted, without duplicates.
+
+    Raises:
+        ValidationException: A path does not exist or is not a Python file.
+    """
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            for file in path.rglob("*.py"):
+                if not _SKIP_DIRS.intersection(file.relative_to(path).parts[:-1]):
+                    found.add(file)
+        elif path.is_file():
+            if path.suffix != ".py":
+                raise ValidationException(f"{path}: not a Python file (expected a .py file)")
+            found.add(path)
+        else:
+            raise ValidationException(f"{path}: no such file or folder")
+    return sorted(found)
+
+
+@lru_cache(maxsize=4)
+def _pipeline(min_score: float) -> ValidationPipeline:
+    return ValidationPipeline(default_validators(min_score=min_score))
+
+
+def _read_source(path: Path) -> tuple[str | None, Finding | None]:
+    try:
+        with tokenize.open(path) as handle:
+            return handle.read(), None
+    except (SyntaxError, UnicodeDecodeError) as exc:
+        reason = f"cannot decode the file: {exc}"
+    except OSError as exc:
+        reason = f"cannot read the file: {exc.strerror or exc}"
+    return None, Finding(
+        rule_id="SYN001",
+        severity=Severity.ERROR,
+        line=1,
+        column=0,
+        message=reason,
+        suggestion="save the file as UTF-8 (or declare its encoding) and check it is readable",
+        validator="reader",
+    )
+
+
+def validate_file(job: FileJob) -> ValidationResult:
+    """Validate one file (runs in a worker process)."""
+    code, problem = _read_source(Path(job.path))
+    if code is None:
+        return ValidationResult.from_findings([problem] if problem else [], file_path=job.path)
+    context = ValidationContext(node_type=job.node_type, file_path=job.path)
+    return _pipeline(job.min_score).run_validators(code, context)
+
+
+def validate_files(
+    files: Sequence[Path],
+    *,
+    node_type: str = "auto",
+    min_score: float = 0.7,
+    workers: int | None = None,
+) -> list[ValidationResult]:
+    """Validate ``files``, in a process pool of ``workers`` (default: every core)."""
+    jobs = [FileJob(str(f), node_type, min_score) for f in files]
+    count = workers or os.cpu_count() or 1
+    if count <= 1 or len(jobs) < _POOL_MIN_FILES:
+        return [validate_file(job) for job in jobs]
+    chunk = max(1, len(jobs) // (count * 4))
+    with ProcessPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(validate_file, jobs, chunksize=chunk))
+
+
+def _finding_dict(finding: Finding) -> dict[str, object]:
+    return {
+        "rule_id": finding.rule_id,
+        "rule": RULES[finding.rule_id].name,
+        "severity": finding.severity.value,
+        "line": finding.line,
+        "column": finding.column,
+        "message": finding.message,
+        "suggestion": finding.suggestion,
+        "confidence": finding.confidence,
+        "validator": finding.validator,
+    }
+
+
+def to_json(results: Sequence[ValidationResult]) -> dict[str, object]:
+    """JSON document: a summary and one entry per file."""
+    summary = ValidationSummary.from_results(results)
+    return {
+        "summary": {
+            "files": summary.total,
+            "passed": summary.passed,
+            "failed": summary.failed,
+            "errors": summary.error_count,
+            "warnings": summary.warning_count,
+            "overall_score": round(summary.overall_score, 4),
+            "rule_counts": dict(summary.rule_counts),
+        },
+        "files": [
+            {
+                "path": r.file_path,
+                "passed": r.passed,
+                "score": round(r.score, 4),
+                "duration_ms": round(r.duration_ms, 3),
+                "findings": [_finding_dict(f) for f in r.findings],
+            }
+            for r in results
+        ],
+    }
+
+
+def _tool_version() -> str:
+    try:
+        return version("omninode-bridge")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def _artifact_uri(path: str) -> str:
+    file = Path(path)
+    try:
+        return file.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return file.resolve().as_uri()
+
+
+def to_sarif(results: Sequence[ValidationResult]) -> dict[str, object]:
+    """A SARIF 2.1.0 log with one run, every rule described, one result per finding."""
+    rule_ids = list(RULES)
+    rules = [
+        {
+            "id": r.rule_id,
+            "name": r.name,
+            "shortDescription": {"text": r.summary},
+            "defaultConfiguration": {"level": _SARIF_LEVEL[r.severity]},
+        }
+        for r in RULES.values()
+    ]
+    sarif_results = []
+    for result in results:
+        uri = _artifact_uri(result.file_path)
+        for finding in result.findings:
+            sarif_results.append(
+                {
+                    "ruleId": finding.rule_id,
+                    "ruleIndex": rule_ids.index(finding.rule_id),
+                    "level": _SARIF_LEVEL[finding.severity],
+                    "message": {"text": f"{finding.message}. Fix: {finding.suggestion}"},
+                    "locations": [
+                        {
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": uri},
+                                "region": {
+                                    "startLine": max(finding.line, 1),
+                                    "startColumn": finding.column + 1,
+                                },
+                            }
+                        }
+                    ],
+                    "properties": {
+                        "suggestion": finding.suggestion,
+                        "confidence": finding.confidence,
+                        "validator": finding.validator,
+                    },
+                }
+            )
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "omninode-validate",
+                        "version": _tool_version(),
+                        "rules": rules,
+                    }
+                },
+                "results": sarif_results,
+            }
+        ],
+    }
+
+
+def render_text(results: Sequence[ValidationResult]) -> str:
+    """Human report: one line per finding with its fix, then a summary line."""
+    lines = []
+    for result in results:
+        for f in result.findings:
+            lines.append(
+                f"{result.file_path}:{f.line}:{f.column + 1}: {f.rule_id} "
+                f"[{f.severity.value}] {f.message}"
+            )
+            lines.append(f"    fix: {f.suggestion}")
+    summary = ValidationSummary.from_results(results)
+    lines.append(
+        f"{summary.total} files: {summary.passed} passed, {summary.failed} failed, "
+        f"{summary.error_count} errors, {summary.warning_count} warnings"
+    )
+    return "\n".join(lines)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def validate(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Python files or folders to validate.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="text, json or sarif.")
+    ] = OutputFormat.TEXT,
+    node_type: Annotated[
+        str, typer.Option(help="effect, compute, reducer, orchestrator or auto (from the code).")
+    ] = "auto",
+    min_score: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Lowest passing quality score.")
+    ] = 0.7,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes (default: every core).")
+    ] = None,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(help="Measure rule precision/recall on this labelled corpus folder."),
+    ] = None,
+) -> None:
+    """Validate node code: completeness, quality, ONEX compliance and anti-patterns."""
+    if corpus is not None:
+        _run_corpus(corpus)
+        return
+    if not paths:
+        raise _fail("give at least one file or folder (or --corpus DIR)")
+    try:
+        files = collect_files(paths)
+    except ValidationException as exc:
+        raise _fail(str(exc)) from None
+    if not files:
+        raise _fail(f"no Python files under {', '.join(str(p) for p in paths)}")
+    results = validate_files(files, node_type=node_type, min_score=min_score, workers=workers)
+    fmt = OutputFormat.JSON if as_json else output_format
+    if fmt is OutputFormat.TEXT:
+        typer.echo(render_text(results))
+    else:
+        document = to_json(results) if fmt is OutputFormat.JSON else to_sarif(results)
+        typer.echo(json.dumps(document, indent=2))
+    if not all(r.passed for r in results):
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _run_corpus(folder: Path) -> None:
+    try:
+        report = evaluate_corpus(load_corpus(folder))
+    except ValidationException as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(format_report(report))
+    if report.below(min_precision=0.9, min_recall=0.9):
+        raise typer.Exit(EXIT_FAILED)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``validate`` command to ``app``."""
+    app.command("validate")(validate)
