@@ -336,10 +336,8 @@ class SchemaTranslator:
             return _TypeInfo(
                 annotation,
                 example,
-                violations=[
-                    _wrong("string"),
-                    Violation(f"format_{snake_case(fmt)}", "not-a-valid-value"),
-                ],
+                # No wrong-type case: pydantic reads numbers as timestamps and addresses.
+                violations=[Violation(f"format_{snake_case(fmt)}", "not-a-valid-value")],
                 imports={import_} if import_ else set(),
                 kind=fmt,
             )

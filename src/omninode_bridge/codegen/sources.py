@@ -1,0 +1,186 @@
+"""Python source fragments the templates insert verbatim.
+
+Templates stay free of logic: everything that needs quoting, wrapping or
+import sorting is prepared here, in the form ``ruff check`` (isort rules,
+line length 100) accepts.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Mapping
+
+__all__ = [
+    "docstring",
+    "field_kwargs",
+    "import_block",
+    "literal",
+    "string_literal_lines",
+]
+
+_WIDTH = 100
+
+
+def literal(
+    value: object, *, indent: int = 0, column: int | None = None, width: int = _WIDTH
+) -> str:
+    """A Python literal for a JSON value, laid out like ``ruff format`` would.
+
+    The literal starts at ``column`` (default ``indent``: the caller writes
+    that much text before it on its line); continuation lines are indented
+    from ``indent``. No line exceeds ``width``.
+    """
+    return _literal(value, indent if column is None else column, width, indent)
+
+
+def _literal(value: object, column: int, width: int, indent: int) -> str:
+    flat = _flat(value, width - column)
+    if flat is not None:
+        return flat
+    if isinstance(value, str):
+        room = max(width - indent - 6, 20)
+        chunks = [repr(value[i : i + room]) for i in range(0, len(value), room)]
+        inner = " " * (indent + 4)
+        return "(\n" + "".join(f"{inner}{chunk}\n" for chunk in chunks) + " " * indent + ")"
+    pad = " " * (indent + 4)
+    if isinstance(value, dict):
+        lines = []
+        for key, item in value.items():
+            prefix = f"{pad}{key!r}: "
+            lines.append(prefix + _literal(item, len(prefix), width, indent + 4) + ",")
+        return "{\n" + "\n".join(lines) + "\n" + " " * indent + "}"
+    if isinstance(value, list | tuple):
+        lines = [pad + _literal(item, indent + 4, width, indent + 4) + "," for item in value]
+        return "[\n" + "\n".join(lines) + "\n" + " " * indent + "]"
+    return repr(value)
+
+
+def _flat(value: object, room: int) -> str | None:
+    """One-line form of ``value`` when it fits in ``room`` characters (with a comma)."""
+    if isinstance(value, str) and len(value) > 8 and len(set(value)) == 1:
+        text = f"{value[0]!r} * {len(value)}"
+    elif isinstance(value, dict):
+        parts = []
+        for key, item in value.items():
+            sub = _flat(item, room)
+            if sub is None:
+                return None
+            parts.append(f"{key!r}: {sub}")
+        text = "{" + ", ".join(parts) + "}"
+    elif isinstance(value, list | tuple):
+        items = [_flat(item, room) for item in value]
+        if any(item is None for item in items):
+            return None
+        text = "[" + ", ".join(str(item) for item in items) + "]"
+    else:
+        text = repr(value)
+    return text if len(text) + 1 <= room else None
+
+
+def string_literal_lines(text: str, *, indent: int, width: int = _WIDTH) -> list[str]:
+    """``text`` as adjacent string literals, each line fitting ``width``."""
+    room = max(width - indent - 4, 20)
+    chunks = textwrap.wrap(text, room, drop_whitespace=False, replace_whitespace=True) or [""]
+    return [repr(chunk) for chunk in chunks]
+
+
+def docstring(text: str, *, indent: int = 0, width: int = _WIDTH) -> str:
+    """Docstring body: one wrapped paragraph, safe inside triple double quotes."""
+    clean = " ".join(text.split()).replace("\\", "\\\\").replace('"""', "'''")
+    if clean.endswith('"'):
+        clean += " "
+    if not clean:
+        clean = "Generated."
+    lines = textwrap.wrap(clean, width - indent - 6) or [clean]
+    if len(lines) == 1:
+        return lines[0]
+    pad = " " * indent
+    return ("\n" + pad).join(lines) + "\n" + pad
+
+
+def field_kwargs(
+    *,
+    default: str | None,
+    alias: str | None,
+    constraints: Iterable[tuple[str, str]],
+    description: str,
+    indent: int,
+) -> list[str]:
+    """Keyword arguments of ``Field(...)``, one entry per line."""
+    kwargs: list[str] = []
+    if default is not None:
+        kwargs.append(f"default={default}")
+    if alias is not None:
+        kwargs.append(f"alias={alias!r}")
+    kwargs.extend(f"{key}={value}" for key, value in constraints)
+    if description:
+        parts = string_literal_lines(description, indent=indent + len("description=("))
+        if len(parts) == 1 and indent + len("description=") + len(parts[0]) + 1 <= _WIDTH:
+            kwargs.append(f"description={parts[0]}")
+        else:
+            inner = ("\n" + " " * (indent + 4)).join(parts)
+            kwargs.append(f"description=(\n{' ' * (indent + 4)}{inner}\n{' ' * indent})")
+    return kwargs
+
+
+def import_block(imports: Iterable[str], *, local: Mapping[str, Iterable[str]] = {}) -> list[str]:
+    """Sorted import lines: stdlib, third party, then relative imports.
+
+    Args:
+        imports: ``"module:name"`` entries for absolute imports.
+        local: Relative module (``.models``) -> names.
+    """
+    by_module: dict[str, set[str]] = {}
+    plain: set[str] = set()
+    for entry in imports:
+        module, _, name = entry.partition(":")
+        if name:
+            by_module.setdefault(module, set()).add(name)
+        else:
+            plain.add(module)
+    sections: list[list[str]] = []
+    for third in (False, True):
+        straight = sorted(m for m in plain if (_top(m) in _THIRD_PARTY) is third)
+        froms = sorted(m for m in by_module if (_top(m) in _THIRD_PARTY) is third)
+        section = [f"import {m}" for m in straight]
+        section += [_from_line(m, by_module[m]) for m in froms]
+        if section:
+            sections.append(section)
+    rel = {m: set(n) for m, n in local.items() if n}
+    if rel:
+        sections.append([_from_line(m, rel[m]) for m in sorted(rel, key=_relative_key)])
+    lines: list[str] = []
+    for index, section in enumerate(sections):
+        if index:
+            lines.append("")
+        lines.extend(section)
+    return lines
+
+
+_THIRD_PARTY = frozenset({"pydantic", "pytest"})
+
+
+def _top(module: str) -> str:
+    return module.split(".", 1)[0]
+
+
+def _relative_key(module: str) -> tuple[int, str]:
+    dots = len(module) - len(module.lstrip("."))
+    return (-dots, module.lstrip("."))
+
+
+def _name_key(name: str) -> tuple[int, str]:
+    if name.isupper() and len(name) > 1:
+        return (0, name)
+    if name[:1].isupper():
+        return (1, name)
+    return (2, name)
+
+
+def _from_line(module: str, names: Iterable[str]) -> str:
+    ordered = sorted(set(names), key=_name_key)
+    line = f"from {module} import {', '.join(ordered)}"
+    if len(line) <= _WIDTH:
+        return line
+    inner = "".join(f"    {name},\n" for name in ordered)
+    return f"from {module} import (\n{inner})"
