@@ -92,9 +92,14 @@ _OTHERS = (
 
 
 def reserved_metric_names() -> frozenset[str]:
-    """Family names (and counter ``_total`` forms) owned by :class:`OmniNodeMetrics`."""
-    counters = (*_COUNTERS, VALIDATION_FINDINGS)
-    return frozenset((*_COUNTERS, *_OTHERS, *(name + "_total" for name in counters)))
+    """Names owned by :class:`OmniNodeMetrics`, with their sample suffixes.
+
+    Recorded metrics (``record_metric``) with one of these names are not
+    exported, so the exposition never holds two families of one name.
+    """
+    suffixes = ("", "_total", "_created", "_bucket", "_count", "_sum")
+    names = (*_COUNTERS, *_OTHERS)
+    return frozenset(name + suffix for name in names for suffix in suffixes)
 
 
 CacheStatsSource = Callable[[], Mapping[str, Any]]
