@@ -38,8 +38,10 @@ from omninode_bridge.contracts.model import (
     ServiceCircuitBreaker,
     TransactionsConfig,
 )
+from omninode_bridge.contracts.prd import analyze_prd, contracts_from_prd, load_prd
 from omninode_bridge.contracts.problems import ContractProblem, ContractValidationError
 from omninode_bridge.contracts.safe_yaml import YamlLimits
+from omninode_bridge.contracts.serialize import dump_contract
 
 __all__ = [
     "LIFECYCLE_OPERATIONS",
@@ -67,9 +69,13 @@ __all__ = [
     "ServiceCircuitBreaker",
     "TransactionsConfig",
     "YamlLimits",
+    "analyze_prd",
+    "contracts_from_prd",
     "detect_dialect",
+    "dump_contract",
     "load_contract",
     "load_contracts",
+    "load_prd",
     "parse_contract",
     "pascal_case",
     "snake_case",

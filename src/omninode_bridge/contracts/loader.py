@@ -229,7 +229,8 @@ def _schema_problems(
 ) -> Iterable[ContractProblem]:
     yield from iter_schema_problems(document, data, validator_for(_SCHEMA_FOR[dialect]))
     mixins = data.get("mixins")
-    if dialect is ContractDialect.NODE_ID or not isinstance(mixins, list):
+    if dialect is not ContractDialect.V2 or not isinstance(mixins, list):
+        # The per-mixin config schemas are v2 rules; the catalog checks every dialect.
         return
     for index, mixin in enumerate(mixins):
         if not isinstance(mixin, dict) or mixin.get("name") not in MIXIN_CONFIG_DEFINITIONS:
@@ -630,11 +631,22 @@ def _from_node_package(data: dict[str, Any], draft: _Draft) -> None:
     ]
     draft.set("io_operations", io_ops, "io_operations")
     draft.set("dependencies", data.get("dependencies") or [], "dependencies")
-    subcontracts = {
-        item["type"]: {k: v for k, v in item.items() if k != "type"}
-        for item in data.get("subcontracts") or []
-    }
+    raw_subcontracts = data.get("subcontracts") or []
+    subcontracts = (
+        raw_subcontracts
+        if isinstance(raw_subcontracts, dict)
+        else {
+            item["type"]: {k: v for k, v in item.items() if k != "type"}
+            for item in raw_subcontracts
+        }
+    )
     draft.set("subcontracts", subcontracts, "subcontracts")
+    if isinstance(data.get("error_codes"), list):
+        draft.set("error_codes", data["error_codes"], "error_codes")
+    if isinstance(data.get("events"), dict):
+        draft.set("events", data["events"], "events")
+    if isinstance(data.get("capabilities"), list):
+        draft.set("capabilities", data["capabilities"], "capabilities")
     metadata = data.get("metadata") or {}
     draft.set("tags", metadata.get("tags", []), "metadata.tags")
     draft.set("domain", metadata.get("domain") or metadata.get("category", ""), "metadata")
