@@ -27,11 +27,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
-import yaml
-
 from omninode_bridge.codegen.examples import matching_string
 from omninode_bridge.codegen.naming import snake_case
-from omninode_bridge.codegen.schema_models import MISSING, EnumSpec, FieldSpec, ModelSpec
+from omninode_bridge.codegen.schema_models import EnumSpec, FieldSpec, ModelSpec
 from omninode_bridge.codegen.sources import (
     docstring,
     field_kwargs,
@@ -40,6 +38,7 @@ from omninode_bridge.codegen.sources import (
 )
 from omninode_bridge.codegen.spec import NodeSpec
 from omninode_bridge.codegen.writer import FileOwner, GeneratedFile, Provenance
+from omninode_bridge.contracts.serialize import dump_contract
 
 __all__ = ["TEMPLATE_IDS", "PackageRenderer", "TemplateRenderer"]
 
@@ -503,18 +502,4 @@ def _package_init_context(spec: NodeSpec) -> dict[str, object]:
 
 
 def _contract_context(spec: NodeSpec) -> dict[str, object]:
-    contract = spec.contract
-    data = contract.model_dump(
-        mode="json",
-        exclude={"source_path", "source_lines", "field_origins"},
-        exclude_defaults=True,
-    )
-    data = {
-        "name": contract.name,
-        "node_type": contract.node_type.value,
-        "service_name": contract.service_name,
-        **data,
-    }
-    data["version"] = contract.version.model_dump()
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    return {"contract_yaml": text, "missing": repr(MISSING)}
+    return {"contract_yaml": dump_contract(spec.contract)}

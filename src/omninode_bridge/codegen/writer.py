@@ -44,9 +44,11 @@ __all__ = [
     "PackagePlan",
     "PackageWriter",
     "Provenance",
+    "atomic_write_all",
     "is_fresh",
     "read_manifest",
     "sha256_text",
+    "unchanged_plan",
 ]
 
 MANIFEST_NAME = ".omninode-manifest.json"
@@ -127,12 +129,26 @@ class Manifest:
     contract_path: str
     files: Mapping[str, Mapping[str, str]]
     templates: Mapping[str, str] = field(default_factory=dict)
+    source_sha256: str = ""
+    """SHA-256 of the contract file's bytes (lets regeneration skip parsing)."""
+    class_name: str = ""
+    service_name: str = ""
+    version_dir: str = ""
 
     def to_json(self) -> str:
         """Deterministic JSON text (sorted keys, trailing newline)."""
         data = {
             "generator": {"name": "omninode-bridge", "version": self.generator_version},
-            "contract": {"path": self.contract_path, "sha256": self.contract_sha256},
+            "contract": {
+                "path": self.contract_path,
+                "sha256": self.contract_sha256,
+                "source_sha256": self.source_sha256,
+            },
+            "node": {
+                "class_name": self.class_name,
+                "service_name": self.service_name,
+                "version_dir": self.version_dir,
+            },
             "templates": {"sha256": self.templates_sha256, "files": dict(self.templates)},
             "run_id": self.run_id,
             "correlation_id": self.correlation_id,
@@ -155,6 +171,10 @@ class Manifest:
                 str(k): {str(a): str(b) for a, b in v.items()} for k, v in data["files"].items()
             },
             templates={str(k): str(v) for k, v in data["templates"].get("files", {}).items()},
+            source_sha256=str(data["contract"].get("source_sha256", "")),
+            class_name=str(data.get("node", {}).get("class_name", "")),
+            service_name=str(data.get("node", {}).get("service_name", "")),
+            version_dir=str(data.get("node", {}).get("version_dir", "")),
         )
 
     def generated_paths(self) -> list[str]:
@@ -197,10 +217,10 @@ def _body(text: str) -> str:
     return text
 
 
-def read_manifest(root: Path) -> Manifest | None:
-    """The manifest of the package in ``root``, or None when absent or unreadable."""
+def read_manifest(path: Path) -> Manifest | None:
+    """The manifest in file ``path``, or None when absent or unreadable."""
     try:
-        return Manifest.from_json((root / MANIFEST_NAME).read_text(encoding="utf-8"))
+        return Manifest.from_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -208,19 +228,25 @@ def read_manifest(root: Path) -> Manifest | None:
 def is_fresh(
     root: Path,
     *,
-    contract_sha256: str,
+    manifest_path: str = MANIFEST_NAME,
+    contract_sha256: str | None = None,
+    source_sha256: str | None = None,
     templates_sha256: str,
     generator_version: str,
 ) -> Manifest | None:
     """The manifest when regenerating ``root`` would change nothing, else None.
 
+    The contract is identified by ``contract_sha256`` (the normalised
+    contract) or ``source_sha256`` (the file's bytes, which needs no parse).
     Fresh means: the manifest's input hashes equal the given ones and every
     generated file it lists is on disk with the recorded hash (a hand-edited
     or deleted generated file is drift and makes the package stale).
     """
-    manifest = read_manifest(root)
+    manifest = read_manifest(root / manifest_path)
     if manifest is None or (
-        manifest.contract_sha256 != contract_sha256
+        (contract_sha256 is not None and manifest.contract_sha256 != contract_sha256)
+        or (source_sha256 is not None and manifest.source_sha256 != source_sha256)
+        or (contract_sha256 is None and source_sha256 is None)
         or manifest.templates_sha256 != templates_sha256
         or manifest.generator_version != generator_version
     ):
@@ -242,17 +268,21 @@ class PackageWriter:
     """Plans and writes the files of one package folder.
 
     Args:
-        root: The package folder (``<out>/<service_name>/<version_dir>``).
+        root: The folder file paths are relative to (``<out>/<service_name>``).
+        manifest_path: Where the manifest goes, relative to ``root``.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, manifest_path: str = MANIFEST_NAME) -> None:
         self.root = root
+        self.manifest_path = manifest_path
 
     def plan(
         self, files: Sequence[GeneratedFile], *, previous: Manifest | None = None
     ) -> PackagePlan:
         """Classify every file; reads the disk, writes nothing."""
-        previous = previous if previous is not None else read_manifest(self.root)
+        previous = (
+            previous if previous is not None else read_manifest(self.root / self.manifest_path)
+        )
         plans: list[FilePlan] = []
         produced = set()
         for item in files:
@@ -260,7 +290,7 @@ class PackageWriter:
             plans.append(FilePlan(item.path, self._action(item), item.owner))
         if previous is not None:
             for path in previous.generated_paths():
-                if path not in produced and (self.root / path).exists():
+                if path not in produced and _inside(path) and (self.root / path).exists():
                     plans.append(FilePlan(path, FileAction.STALE, FileOwner.GENERATED))
         return PackagePlan(self.root, tuple(plans))
 
@@ -292,7 +322,7 @@ class PackageWriter:
         ]
         stale = [self.root / p.path for p in plan.files if p.action is FileAction.STALE]
         manifest_text = manifest.to_json()
-        manifest_path = self.root / MANIFEST_NAME
+        manifest_path = self.root / self.manifest_path
         if writes or stale or _read_or_none(manifest_path) != manifest_text:
             writes.append((manifest_path, manifest_text))
         atomic_write_all(writes)
@@ -322,6 +352,12 @@ class PackageWriter:
         return entries
 
 
+def _inside(path: str) -> bool:
+    """Whether a manifest path stays inside the package root (never trust a manifest)."""
+    parts = Path(path).parts
+    return bool(parts) and not Path(path).is_absolute() and ".." not in parts
+
+
 def _read_or_none(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
@@ -349,3 +385,16 @@ def atomic_write_all(writes: Sequence[tuple[Path, str]]) -> None:
         for temp, _path in temps:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
+
+
+def unchanged_plan(root: Path, manifest: Manifest) -> PackagePlan:
+    """The plan of a fresh package: every file unchanged (or kept, for user files)."""
+    files = tuple(
+        FilePlan(
+            path,
+            FileAction.KEPT if entry.get("owner") == FileOwner.USER else FileAction.UNCHANGED,
+            FileOwner(entry.get("owner", FileOwner.GENERATED)),
+        )
+        for path, entry in manifest.files.items()
+    )
+    return PackagePlan(root, files, manifest, fresh=True)
