@@ -4,6 +4,13 @@ Re-exports the staged parallel executor and its records, the template manager,
 the validation pipeline and the AI quorum.
 """
 
+from omninode_bridge.agents.workflows.codegen_workflow import (
+    CodegenWorkflow,
+    CodegenWorkflowResult,
+    OmniNodeTemplateEngine,
+    PackageResult,
+    ParallelCodeGenerator,
+)
 from omninode_bridge.agents.workflows.executor import StagedParallelExecutor
 from omninode_bridge.agents.workflows.models import (
     EnumStageStatus,
@@ -80,6 +87,8 @@ from omninode_bridge.errors import (
 __all__ = [
     "DEFAULT_QUORUM_MODELS",
     "AIQuorum",
+    "CodegenWorkflow",
+    "CodegenWorkflowResult",
     "CodestralClient",
     "CompletenessValidator",
     "EnumStageStatus",
@@ -97,10 +106,13 @@ __all__ = [
     "ModelConfig",
     "ModelExclusion",
     "ONEXComplianceValidator",
+    "OmniNodeTemplateEngine",
     "OpenAICompatibleClient",
     "OptimizationArea",
     "OptimizationPriority",
     "OptimizationRecommendation",
+    "PackageResult",
+    "ParallelCodeGenerator",
     "PerformanceOptimizer",
     "PerformanceProfiler",
     "PerformanceReport",
