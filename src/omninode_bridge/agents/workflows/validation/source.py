@@ -266,6 +266,37 @@ def _syntax_finding(exc: SyntaxError) -> Finding:
     )
 
 
+def _index(
+    tree: ast.Module,
+) -> tuple[dict[ast.AST, ast.AST], dict[type[ast.AST], list[ast.AST]]]:
+    """Parent map and nodes by type, in source order, from one walk.
+
+    Reads ``_fields`` directly (faster than ``ast.iter_child_nodes``) and skips
+    the shared ``Load``/``Store``/``Del`` context singletons.
+    """
+    parents: dict[ast.AST, ast.AST] = {}
+    by_type: dict[type[ast.AST], list[ast.AST]] = defaultdict(list)
+    stack: list[ast.AST] = [tree]
+    ast_type, context_type = ast.AST, ast.expr_context
+    while stack:
+        node = stack.pop()
+        by_type[type(node)].append(node)
+        children: list[ast.AST] = []
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                children.extend(
+                    v for v in value if isinstance(v, ast_type) and not isinstance(v, context_type)
+                )
+            elif isinstance(value, ast_type) and not isinstance(value, context_type):
+                children.append(value)
+        for child in children:
+            parents[child] = node
+        children.reverse()
+        stack.extend(children)
+    return parents, by_type
+
+
 def parse_source(code: str) -> ParsedSource:
     """Parse ``code`` once and index the tree; a syntax error becomes a finding."""
     lines = code.splitlines()
@@ -277,16 +308,7 @@ def parse_source(code: str) -> ParsedSource:
         error = SyntaxError(str(exc))
         error.lineno = 1
         return ParsedSource(code=code, tree=None, syntax_error=_syntax_finding(error), lines=lines)
-    parents: dict[ast.AST, ast.AST] = {}
-    by_type: dict[type[ast.AST], list[ast.AST]] = defaultdict(list)
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
-        by_type[type(node)].append(node)
-        children = list(ast.iter_child_nodes(node))
-        for child in children:
-            parents[child] = node
-        stack.extend(reversed(children))
+    parents, by_type = _index(tree)
     return ParsedSource(
         code=code,
         tree=tree,
