@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, Final
 
 import yaml
-from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from omninode_bridge.contracts.problems import (
@@ -113,30 +112,18 @@ class _BombError(Exception):
         super().__init__(message)
 
 
-class _ComposingLoader(yaml.SafeLoader):
-    """A SafeLoader used only to compose nodes; it counts alias references."""
-
-    def __init__(self, stream: str, limits: YamlLimits) -> None:
-        super().__init__(stream)
-        self.limits = limits
-        self.alias_count = 0
-
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        if self.check_event(AliasEvent):
-            self.alias_count += 1
-            if self.alias_count > self.limits.max_aliases:
-                event = self.peek_event()  # type: ignore[no-untyped-call]
-                raise _BombError(
-                    event.start_mark.line + 1,
-                    f"more than {self.limits.max_aliases} alias references; refusing to expand",
-                )
-        return super().compose_node(parent, index)
+#: libyaml's parser when PyYAML was built with it (several times faster), else PyYAML's.
+_Loader: Final[type[yaml.SafeLoader] | type[yaml.CSafeLoader]] = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)
 
 
 class _Builder:
     """Turns a composed node graph into plain data, recording lines and problems."""
 
-    def __init__(self, source: str, loader: _ComposingLoader, limits: YamlLimits) -> None:
+    def __init__(
+        self, source: str, loader: yaml.SafeLoader | yaml.CSafeLoader, limits: YamlLimits
+    ) -> None:
         self.source = source
         self.loader = loader
         self.limits = limits
@@ -144,6 +131,9 @@ class _Builder:
         self.problems: list[ContractProblem] = []
         self.values = 0
         self.active: set[int] = set()
+        self.seen: set[int] = set()
+        self.aliases = 0
+        self.expanding = 0
 
     def problem(self, node: Node, path: str, message: str) -> None:
         self.problems.append(ContractProblem(self.source, _line(node), path, message))
@@ -159,9 +149,20 @@ class _Builder:
             raise _BombError(_line(node), f"nesting deeper than {self.limits.max_depth} levels")
         if id(node) in self.active:
             raise _BombError(_line(node), "recursive alias; refusing to load")
+        alias = id(node) in self.seen and not self.expanding
+        if alias:
+            # A node met twice is an alias reference; its subtree counts once.
+            self.aliases += 1
+            if self.aliases > self.limits.max_aliases:
+                raise _BombError(
+                    _line(node),
+                    f"more than {self.limits.max_aliases} alias references; refusing to expand",
+                )
+        self.seen.add(id(node))
         if isinstance(node, ScalarNode):
             return self.scalar(node, path)
         self.active.add(id(node))
+        self.expanding += alias
         try:
             if isinstance(node, MappingNode):
                 return self.mapping(node, path, depth)
@@ -169,6 +170,7 @@ class _Builder:
                 return self.sequence(node, path, depth)
         finally:
             self.active.discard(id(node))
+            self.expanding -= alias
         self.problem(node, path, f"unsupported YAML node {type(node).__name__}")
         return None
 
@@ -280,7 +282,7 @@ def parse_yaml(
         raise contract_error(
             [ContractProblem(source, None, "", f"file is larger than {limits.max_bytes} bytes")]
         )
-    loader = _ComposingLoader(text, limits)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
