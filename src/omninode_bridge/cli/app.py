@@ -36,6 +36,7 @@ app = typer.Typer(
 _COMMAND_MODULES: list[str] = [
     "omninode_bridge.cli.example",
     "omninode_bridge.cli.quorum",
+    "omninode_bridge.cli.runs",
     "omninode_bridge.cli.serve",
     "omninode_bridge.cli.validate",
 ]
