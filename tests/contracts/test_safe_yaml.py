@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from omninode_bridge.contracts.problems import ContractValidationError
 from omninode_bridge.contracts.safe_yaml import YamlLimits, parse_yaml, read_yaml_file
@@ -143,3 +147,24 @@ def test_empty_document() -> None:
     doc = parse_yaml("# only a comment\n")
 
     assert doc.data is None
+
+
+_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=20)
+_keys = st.text(alphabet=st.characters(codec="ascii", categories=["L", "N"]), min_size=1)
+_data = st.recursive(
+    _scalars,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(_keys, children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(st.dictionaries(_keys, _data, max_size=5))
+def test_plain_data_reads_back_like_safe_load(data: dict[str, Any]) -> None:
+    text = yaml.safe_dump(data, sort_keys=False)
+
+    document = parse_yaml(text)
+
+    assert document.data == yaml.safe_load(text)
+    assert document.problems == ()
+    assert all(key in document.lines for key in data)
