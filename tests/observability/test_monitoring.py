@@ -358,3 +358,23 @@ async def test_guide_monitoring_setup_example(tmp_path: Path) -> None:
         get_monitoring_system().close()
         set_monitoring_system(None)
         set_alert_manager(None)
+
+
+async def test_metrics_collector_sink_feeds_monitoring(clock: Any) -> None:
+    from omninode_bridge.agents.metrics import MetricsCollector
+    from omninode_bridge.observability.monitoring import MonitoringSink
+
+    system = _system(clock)
+    collector = MetricsCollector()
+    collector.add_sink(MonitoringSink(system))
+    collector.record_timing("workflow_execution_time_ms", 12.5, {"workflow_id": "w"})
+    collector.record_timing("workflow_execution_time_ms", 7.5, {"workflow_id": "w"})
+    collector.record_counter("workflow_steps_total", 6, {"workflow_id": "w"})
+    await collector.flush()
+    [timing_family] = [
+        f for name, f in _families(system).items() if name == "omninode_workflow_execution_time_ms"
+    ]
+    assert timing_family.type == "summary"
+    count = next(s for s in timing_family.samples if s.name.endswith("_count"))
+    assert (count.value, count.labels["workflow_id"]) == (2, "w")
+    assert system.latest("workflow_steps_total") == 6

@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -36,11 +36,15 @@ from omninode_bridge.observability.prometheus import (
     reserved_metric_names,
 )
 
+if TYPE_CHECKING:
+    from omninode_bridge.agents.metrics import Metric as CollectedMetric
+
 __all__ = [
     "COMPONENTS",
     "AnalyticsSource",
     "MetricPoint",
     "MetricType",
+    "MonitoringSink",
     "MonitoringSystem",
     "collect_all_metrics",
     "component_for",
@@ -508,6 +512,41 @@ async def _merge_analytics(
         section = result["event_processing"]
         for key, value in health.items():
             section.setdefault(key, value)
+
+
+_SINK_TYPES = {
+    "timing": MetricType.HISTOGRAM,
+    "counter": MetricType.COUNTER,
+    "gauge": MetricType.GAUGE,
+    "rate": MetricType.GAUGE,
+}
+
+
+class MonitoringSink:
+    """A ``MetricsCollector`` sink that records every flushed metric here.
+
+    ``collector.add_sink(MonitoringSink())`` makes the executor's timings,
+    counters and gauges visible to alert rules, ``collect_all_metrics`` and
+    ``/metrics``; timings become summaries, rates gauges.
+
+    Args:
+        system: Defaults to the process-wide monitoring system (looked up per batch).
+    """
+
+    name = "monitoring"
+
+    def __init__(self, system: MonitoringSystem | None = None) -> None:
+        self._system = system
+
+    async def write(self, batch: Sequence[CollectedMetric]) -> None:
+        """Record each metric of ``batch``."""
+        system = self._system or get_monitoring_system()
+        for metric in batch:
+            kind = _SINK_TYPES.get(metric.metric_type.value, MetricType.GAUGE)
+            system.record(metric.metric_name, metric.value, kind, metric.tags)
+
+    async def close(self) -> None:
+        """Nothing to release."""
 
 
 # ---------------------------------------------------------------------- module API
