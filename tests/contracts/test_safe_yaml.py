@@ -158,7 +158,7 @@ _data = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None, database=None)
+@settings(max_examples=40, deadline=None, database=None)
 @given(st.dictionaries(_keys, _data, max_size=5))
 def test_plain_data_reads_back_like_safe_load(data: dict[str, Any]) -> None:
     text = yaml.safe_dump(data, sort_keys=False)
