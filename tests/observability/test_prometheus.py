@@ -190,3 +190,22 @@ def test_every_metric_has_the_omninode_prefix_and_is_reserved() -> None:
     assert families
     assert all(f.name.startswith("omninode_") for f in families)
     assert {f.name for f in families} <= reserved_metric_names()
+
+
+async def test_template_manager_cache_stats_reach_metrics_and_health(tmp_path: Any) -> None:
+    from omninode_bridge.agents.workflows.template_manager import TemplateManager, TemplateType
+    from omninode_bridge.observability.health import HealthStatus, template_cache_check
+
+    (tmp_path / "greeting.j2").write_text("hello {{ name }}", encoding="utf-8")
+    manager = TemplateManager(tmp_path, builtin_dir=None)
+    metrics = OmniNodeMetrics()
+    metrics.add_cache_stats_source(manager.get_cache_stats)
+    for _ in range(4):
+        await manager.load_template("greeting", TemplateType.MODEL)
+    stats = manager.get_cache_stats()
+    assert (stats.hits, stats.misses) == (3, 1)
+    assert _value(metrics, "omninode_template_cache_hits_total") == 3
+    assert _value(metrics, "omninode_template_cache_misses_total") == 1
+    result = await template_cache_check(manager.get_cache_stats)()
+    assert result.status is HealthStatus.HEALTHY
+    assert result.metadata["hit_rate"] == 0.75

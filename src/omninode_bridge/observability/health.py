@@ -22,7 +22,7 @@ import inspect
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from enum import Enum
 from typing import Any
 
@@ -43,6 +43,7 @@ __all__ = [
     "get_overall_health_status",
     "quorum_check",
     "set_health_checker",
+    "stats_mapping",
     "template_cache_check",
 ]
 
@@ -211,6 +212,23 @@ class HealthChecker:
 # ---------------------------------------------------------------------- standard checks
 
 
+def stats_mapping(stats: Any) -> dict[str, Any]:
+    """Cache statistics as a dict, from a mapping or a stats record.
+
+    ``TemplateManager.get_cache_stats()`` returns a frozen dataclass
+    (``TemplateCacheStats``); older APIs return a dict.
+    """
+    if isinstance(stats, Mapping):
+        return dict(stats)
+    if is_dataclass(stats) and not isinstance(stats, type):
+        return asdict(stats)
+    return {
+        name: getattr(stats, name)
+        for name in ("hits", "misses", "hit_rate")
+        if hasattr(stats, name)
+    }
+
+
 def _not_configured(component: str) -> HealthCheckResult:
     return HealthCheckResult(component, HealthStatus.UNKNOWN, "not configured")
 
@@ -242,20 +260,20 @@ def database_check(store: Any | None, *, degraded_ms: float = 100.0) -> HealthCh
 
 
 def template_cache_check(
-    stats: Callable[[], Mapping[str, Any]] | None, *, degraded_hit_rate: float = 0.5
+    stats: Callable[[], Any] | None, *, degraded_hit_rate: float = 0.5
 ) -> HealthCheck:
     """Degraded when the cache hit rate is below ``degraded_hit_rate``.
 
     Args:
-        stats: ``template_manager.get_cache_stats`` (``hits``, ``misses``,
-            optionally ``hit_rate``).
+        stats: ``template_manager.get_cache_stats`` (a record or mapping with
+            ``hits``, ``misses`` and optionally ``hit_rate``).
         degraded_hit_rate: Threshold.
     """
 
     async def check() -> HealthCheckResult:
         if stats is None:
             return _not_configured("template_cache")
-        data = dict(await _maybe_await(stats()))
+        data = stats_mapping(await _maybe_await(stats()))
         hits = int(data.get("hits", 0) or 0)
         misses = int(data.get("misses", 0) or 0)
         lookups = hits + misses
@@ -389,7 +407,7 @@ def set_health_checker(checker: HealthChecker | None) -> None:
 def configure_health_checks(
     *,
     persistence: Any | None = None,
-    template_cache_stats: Callable[[], Mapping[str, Any]] | None = None,
+    template_cache_stats: Callable[[], Any] | None = None,
     event_bus: Any | None = None,
     quorum: Any | None = None,
     checker: HealthChecker | None = None,

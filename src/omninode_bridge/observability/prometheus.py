@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -22,6 +22,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 
 from omninode_bridge.agents.coordination import Signal, SignalType
+from omninode_bridge.observability.health import stats_mapping
 from omninode_bridge.observability.logging import get_logger
 
 if TYPE_CHECKING:
@@ -102,7 +103,8 @@ def reserved_metric_names() -> frozenset[str]:
     return frozenset(name + suffix for name in names for suffix in suffixes)
 
 
-CacheStatsSource = Callable[[], Mapping[str, Any]]
+#: ``template_manager.get_cache_stats``: a record or mapping with ``hits`` and ``misses``.
+CacheStatsSource = Callable[[], Any]
 
 
 class _CacheCollector:
@@ -119,7 +121,7 @@ class _CacheCollector:
             hits, misses, sources = self.hits, self.misses, list(self.sources)
         for source in sources:
             try:
-                stats = source()
+                stats = stats_mapping(source())
             except Exception as exc:
                 log.warning("prometheus.cache_source_failed", error=repr(exc))
                 continue
