@@ -195,3 +195,27 @@ async def test_guide_health_check_example(
     assert "database: healthy" in out
     assert "template_cache: degraded" in out
     assert "System health: degraded" in out
+
+
+async def test_quorum_without_a_probe_is_judged_on_client_readiness() -> None:
+    from omninode_bridge.agents.workflows.quorum import (
+        AIQuorum,
+        ModelConfig,
+        OpenAICompatibleClient,
+    )
+
+    configs = [
+        ModelConfig("local", "llama", 1.0, "http://127.0.0.1:9/v1"),
+        ModelConfig("other", "llama", 1.0, "http://127.0.0.1:9/v1"),
+        ModelConfig("off", "llama", 1.0, "http://127.0.0.1:9/v1", enabled=False),
+    ]
+    quorum = AIQuorum(configs, auto_register=False)
+    none_ready = await quorum_check(quorum)()
+    quorum.register_client("local", OpenAICompatibleClient(model_id="local"))
+    one_ready = await quorum_check(quorum)()
+    assert none_ready.status is HealthStatus.CRITICAL
+    assert one_ready.status is HealthStatus.DEGRADED
+    assert one_ready.metadata["providers"] == {"local": True, "other": False}
+    assert "not probed" in one_ready.message
+    off = await quorum_check(AIQuorum([], auto_register=False))()
+    assert off.status is HealthStatus.HEALTHY

@@ -326,17 +326,22 @@ def quorum_check(quorum: Any | None) -> HealthCheck:
 
     The probe returns a mapping with ``providers_configured`` and
     ``providers_reachable`` (or a ``providers`` mapping of name to reachable
-    flag). No provider configured is healthy (the quorum is off); some
-    unreachable is degraded; none reachable is critical.
+    flag). A quorum without a probe (``AIQuorum``) is judged on readiness:
+    enabled models that have a registered client with credentials. No
+    provider configured is healthy (the quorum is off); some unreachable is
+    degraded; none reachable is critical.
     """
 
     async def check() -> HealthCheckResult:
         if quorum is None:
             return _not_configured("quorum")
         probe = getattr(quorum, "health_check", None) or getattr(quorum, "health", None)
-        if probe is None:
+        if probe is not None:
+            data = dict(await _maybe_await(probe()))
+        elif hasattr(quorum, "model_configs") and hasattr(quorum, "clients"):
+            data = _quorum_readiness(quorum)
+        else:
             return HealthCheckResult("quorum", HealthStatus.UNKNOWN, "quorum has no health probe")
-        data = dict(await _maybe_await(probe()))
         providers = data.get("providers")
         if isinstance(providers, Mapping):
             configured = len(providers)
@@ -345,6 +350,7 @@ def quorum_check(quorum: Any | None) -> HealthCheck:
             configured = int(data.get("providers_configured", 0))
             reachable = int(data.get("providers_reachable", 0))
         meta = {**data, "providers_configured": configured, "providers_reachable": reachable}
+        word = "reachable" if probe is not None else "ready (credentials set; not probed)"
         if configured == 0:
             return HealthCheckResult(
                 "quorum",
@@ -353,17 +359,28 @@ def quorum_check(quorum: Any | None) -> HealthCheck:
                 metadata=meta,
             )
         if reachable == 0:
-            status, message = HealthStatus.CRITICAL, f"none of {configured} providers reachable"
+            status, message = HealthStatus.CRITICAL, f"none of {configured} providers {word}"
         elif reachable < configured:
-            status, message = (
-                HealthStatus.DEGRADED,
-                f"{reachable} of {configured} providers reachable",
-            )
+            status = HealthStatus.DEGRADED
+            message = f"{reachable} of {configured} providers {word}"
         else:
-            status, message = HealthStatus.HEALTHY, f"all {configured} providers reachable"
+            status, message = HealthStatus.HEALTHY, f"all {configured} providers {word}"
         return HealthCheckResult("quorum", status, message, metadata=meta)
 
     return check
+
+
+def _quorum_readiness(quorum: Any) -> dict[str, Any]:
+    """Provider readiness of an ``AIQuorum`` without a probe: enabled models with a
+    registered client holding its credentials (reachability itself is not probed)."""
+    clients = quorum.clients
+    providers = {}
+    for config in quorum.model_configs:
+        if not config.enabled:
+            continue
+        client = clients.get(config.model_id)
+        providers[config.model_id] = bool(client is not None and client.has_api_key)
+    return {"providers": providers, "probe": "credentials only"}
 
 
 def _reachable(value: Any) -> bool:
