@@ -544,59 +544,76 @@ def _advanced_features(draft: _Draft, data: dict[str, Any], mixins: list[dict[st
     draft.set("advanced_features", features)
 
 
-def _common(draft: _Draft, data: dict[str, Any]) -> None:
-    for key in ("configuration", "performance_targets"):
-        if isinstance(data.get(key), dict):
-            draft.set(key, data[key], key)
-    if isinstance(data.get("capabilities"), list):
-        draft.set("capabilities", data["capabilities"], "capabilities")
+def _lookup(data: dict[str, Any], dotted: str) -> Any:
+    value: Any = data
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _copy(draft: _Draft, data: dict[str, Any], fields: dict[str, str]) -> None:
+    """Copy source values that are present: canonical field <- dotted source key."""
+    for name, key in fields.items():
+        value = _lookup(data, key)
+        if value is not None:
+            draft.set(name, value, key)
+
+
+def _mixins(draft: _Draft, raw: Any, origin: str, name_key: str) -> list[dict[str, Any]]:
+    mixins = [
+        {"name": m[name_key], "enabled": m.get("enabled", True), "config": m.get("config") or {}}
+        for m in raw or []
+    ]
+    draft.set("mixins", mixins, origin)
+    return mixins
+
+
+def _events(draft: _Draft, consumes: list[Any], produces: list[Any], origin: str) -> None:
+    draft.set("events", {"consumes": consumes, "produces": produces}, origin)
 
 
 def _from_v2(data: dict[str, Any], draft: _Draft) -> None:
     node_type = NodeType(data["node_type"])
     name: str = data["name"]
-    draft.set("name", name, "name")
-    draft.set("node_type", node_type, "node_type")
     pascal = name[len("Node") : -len(node_type.suffix)]
     draft.set("service_name", f"{snake_case(pascal)}_{node_type.value}", "name")
-    draft.set("version", data["version"], "version")
     draft.set("description", data["description"].strip(), "description")
-    if "schema_version" in data:
-        draft.set("schema_version", data["schema_version"], "schema_version")
-    mixins = [dict(m) for m in data.get("mixins") or []]
-    draft.set("mixins", mixins, "mixins")
+    _copy(draft, data, _V2_FIELDS)
+    mixins = _mixins(draft, data.get("mixins"), "mixins", "name")
     _schemas(draft, data, "input_state", "output_state")
-    subcontracts: dict[str, Any] = data.get("subcontracts") or {}
-    draft.set("subcontracts", subcontracts, "subcontracts")
-    effect = subcontracts.get("effect") or {}
-    entries = _listed_operations(effect.get("operations"), "subcontracts.effect.operations")
+    _operations(draft, _v2_operations(data))
+    events = _lookup(data, "subcontracts.event_type") or {}
+    consumed, produced = events.get("consumed_events", []), events.get("produced_events", [])
+    _events(draft, consumed, produced, "subcontracts.event_type")
+    _advanced_features(draft, data, mixins)
+
+
+_V2_FIELDS: Final = {
+    "name": "name",
+    "node_type": "node_type",
+    "version": "version",
+    "schema_version": "schema_version",
+    "subcontracts": "subcontracts",
+    "dependencies": "dependencies.services",
+    "configuration": "configuration",
+    "performance_targets": "performance_targets",
+    "capabilities": "capabilities",
+}
+
+
+def _v2_operations(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    effect_ops = _lookup(data, "subcontracts.effect.operations")
+    entries = _listed_operations(effect_ops, "subcontracts.effect.operations")
     definitions = data.get("definitions") or {}
     for i, op in enumerate(data.get("io_operations") or []):
-        entries.append(
-            (
-                f"io_operations[{i}]",
-                {
-                    "name": op["name"],
-                    "description": op.get("description", ""),
-                    "input_schema": definitions.get(op["input_model"]),
-                    "output_schema": definitions.get(op["output_model"]),
-                },
-            )
-        )
-    _operations(draft, entries)
-    services = (data.get("dependencies") or {}).get("services") or []
-    draft.set("dependencies", services, "dependencies.services")
-    events = subcontracts.get("event_type") or {}
-    draft.set(
-        "events",
-        {
-            "consumes": events.get("consumed_events", []),
-            "produces": events.get("produced_events", []),
-        },
-        "subcontracts.event_type",
-    )
-    _advanced_features(draft, data, mixins)
-    _common(draft, data)
+        entry = {
+            "name": op["name"],
+            "description": op.get("description", ""),
+            "input_schema": definitions.get(op["input_model"]),
+            "output_schema": definitions.get(op["output_model"]),
+        }
+        entries.append((f"io_operations[{i}]", entry))
+    return entries
 
 
 def _from_node_package(data: dict[str, Any], draft: _Draft) -> None:
@@ -604,115 +621,91 @@ def _from_node_package(data: dict[str, Any], draft: _Draft) -> None:
     service: str = data["name"]
     draft.set("service_name", service, "name")
     draft.set("node_type", node_type, "node_type")
-    main_class = str((data.get("tool_specification") or {}).get("main_tool_class", ""))
+    main_class = str(_lookup(data, "tool_specification.main_tool_class") or "")
     declared = main_class.rpartition(".")[2]
     if NODE_NAME_PATTERN.match(declared) and declared.endswith(node_type.suffix):
         draft.set("name", declared, "tool_specification.main_tool_class")
     else:
         draft.set("name", _class_name(service, node_type), "name")
     draft.set("version", _version(data["version"]), "version")
-    description: str = data["description"]
-    draft.set("description", description.strip(), "description")
-    mixins = [dict(m) for m in data.get("mixins") or []]
-    draft.set("mixins", mixins, "mixins")
+    draft.set("description", data["description"].strip(), "description")
+    mixins = _mixins(draft, data.get("mixins"), "mixins", "name")
     _schemas(draft, data, "input_state", "output_state")
     entries = _listed_operations(data.get("operations"), "operations")
     if not entries:
-        entries = _enum_operations(data.get("input_state"), "input_state", description)
+        entries = _enum_operations(data.get("input_state"), "input_state", data["description"])
     _operations(draft, entries)
-    io_ops = [
-        {
-            "operation_type": op["operation_type"],
-            "description": op.get("description", ""),
-            "atomic": op.get("atomic", False),
-            "timeout_seconds": op.get("timeout_seconds"),
-        }
-        for op in data.get("io_operations") or []
-    ]
+    io_ops = [_io_operation(op) for op in data.get("io_operations") or []]
     draft.set("io_operations", io_ops, "io_operations")
-    draft.set("dependencies", data.get("dependencies") or [], "dependencies")
-    raw_subcontracts = data.get("subcontracts") or []
-    subcontracts = (
-        raw_subcontracts
-        if isinstance(raw_subcontracts, dict)
-        else {
-            item["type"]: {k: v for k, v in item.items() if k != "type"}
-            for item in raw_subcontracts
-        }
-    )
-    draft.set("subcontracts", subcontracts, "subcontracts")
-    if isinstance(data.get("error_codes"), list):
-        draft.set("error_codes", data["error_codes"], "error_codes")
-    if isinstance(data.get("events"), dict):
-        draft.set("events", data["events"], "events")
-    if isinstance(data.get("capabilities"), list):
-        draft.set("capabilities", data["capabilities"], "capabilities")
-    metadata = data.get("metadata") or {}
-    draft.set("tags", metadata.get("tags", []), "metadata.tags")
-    draft.set("domain", metadata.get("domain") or metadata.get("category", ""), "metadata")
-    if isinstance(data.get("performance_requirements"), dict):
-        draft.set(
-            "performance_targets", data["performance_requirements"], "performance_requirements"
-        )
+    draft.set("subcontracts", _subcontracts(data.get("subcontracts")), "subcontracts")
+    _copy(draft, data, _NODE_PACKAGE_FIELDS)
     _advanced_features(draft, data, mixins)
-    if isinstance(data.get("configuration"), dict):
-        draft.set("configuration", data["configuration"], "configuration")
-    if "schema_version" in data:
-        draft.set("schema_version", data["schema_version"], "schema_version")
+
+
+_NODE_PACKAGE_FIELDS: Final = {
+    "dependencies": "dependencies",
+    "error_codes": "error_codes",
+    "events": "events",
+    "capabilities": "capabilities",
+    "tags": "metadata.tags",
+    "domain": "metadata.domain",
+    "performance_targets": "performance_requirements",
+    "configuration": "configuration",
+    "schema_version": "schema_version",
+}
+
+
+def _io_operation(op: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "operation_type": op["operation_type"],
+        "description": op.get("description", ""),
+        "atomic": op.get("atomic", False),
+        "timeout_seconds": op.get("timeout_seconds"),
+    }
+
+
+def _subcontracts(raw: Any) -> dict[str, Any]:
+    """Subcontracts as a mapping; the list form ``[{type, enabled, config}]`` is keyed by type."""
+    if isinstance(raw, dict):
+        return raw
+    return {item["type"]: {k: v for k, v in item.items() if k != "type"} for item in raw or []}
 
 
 def _from_node_id(data: dict[str, Any], draft: _Draft) -> None:
     node_type = NodeType(data["node_type"].lower())
-    metadata: dict[str, Any] = data.get("metadata") or {}
-    if "service_name" in metadata:
-        service: str = metadata["service_name"]
-        draft.set("service_name", service, "metadata.service_name")
-    else:
-        service = data["node_id"]
-        draft.set("service_name", service, "node_id")
+    origin = "metadata.service_name" if _lookup(data, "metadata.service_name") else "node_id"
+    service: str = _lookup(data, origin)
+    draft.set("service_name", service, origin)
     draft.set("name", _class_name(service, node_type), "node_id")
     draft.set("node_type", node_type, "node_type")
     draft.set("version", _version(data["version"]), "version")
     for key in ("description", "metadata.description", "metadata.name"):
-        section = metadata if key.startswith("metadata.") else data
-        text = section.get(key.rpartition(".")[2])
+        text = _lookup(data, key)
         if isinstance(text, str) and text.strip():
             draft.set("description", text.strip(), key)
             break
     else:
         draft.set("description", "", "metadata.description")
-    draft.set("domain", metadata.get("domain", ""), "metadata.domain")
-    draft.set("tags", metadata.get("tags", []), "metadata.tags")
-    raw_mixins = (data.get("mixin_configuration") or {}).get("mixins") or []
-    mixins = [
-        {
-            "name": m["mixin_name"],
-            "enabled": m.get("enabled", True),
-            "config": m.get("config") or {},
-        }
-        for m in raw_mixins
-    ]
-    draft.set("mixins", mixins, "mixin_configuration.mixins")
+    raw_mixins = _lookup(data, "mixin_configuration.mixins")
+    mixins = _mixins(draft, raw_mixins, "mixin_configuration.mixins", "mixin_name")
     _schemas(draft, data, "input_schema", "output_schema")
     entries = _listed_operations(data.get("operations"), "operations")
-    if not entries:
-        entries = _enum_operations(data.get("input_schema"), "input_schema", "")
-    _operations(draft, entries)
+    _operations(draft, entries or _enum_operations(data.get("input_schema"), "input_schema", ""))
     patterns = data.get("event_patterns") or {}
-    draft.set(
-        "events",
-        {
-            "consumes": [e["topic"] for e in patterns.get("subscribes", [])],
-            "produces": [e["topic"] for e in patterns.get("publishes", [])],
-        },
-        "event_patterns",
-    )
-    if isinstance(data.get("subcontracts"), dict):
-        draft.set("subcontracts", data["subcontracts"], "subcontracts")
-    draft.set("dependencies", data.get("dependencies") or [], "dependencies")
+    consumes = [e["topic"] for e in patterns.get("subscribes", [])]
+    produces = [e["topic"] for e in patterns.get("publishes", [])]
+    _events(draft, consumes, produces, "event_patterns")
+    _copy(draft, data, _NODE_ID_FIELDS)
     _advanced_features(draft, data, mixins)
-    if isinstance(data.get("capabilities"), list):
-        draft.set("capabilities", data["capabilities"], "capabilities")
+
+
+_NODE_ID_FIELDS: Final = {
+    "domain": "metadata.domain",
+    "tags": "metadata.tags",
+    "subcontracts": "subcontracts",
+    "dependencies": "dependencies",
+    "capabilities": "capabilities",
+}
 
 
 _NORMALISERS: Final = {
