@@ -35,6 +35,7 @@ app = typer.Typer(
 # Command modules, each with ``register(app)``. Keep sorted.
 _COMMAND_MODULES: list[str] = [
     "omninode_bridge.cli.example",
+    "omninode_bridge.cli.generate",
     "omninode_bridge.cli.quorum",
     "omninode_bridge.cli.runs",
     "omninode_bridge.cli.serve",

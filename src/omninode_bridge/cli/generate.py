@@ -1,0 +1,287 @@
+"""``omninode generate``: contracts (or a PRD) in, node packages out.
+
+Usage::
+
+    omninode generate CONTRACT_OR_DIR... --out DIR [--dry-run | --check] [--json] [--run-tests]
+    omninode generate --prd FILE --out DIR [--contracts-dir DIR] [--run-tests]
+
+``--dry-run`` prints, per file, whether it would be new, changed or
+unchanged, and writes nothing. ``--check`` does the same and exits 1 when
+regeneration would change anything (for CI). ``--run-tests`` runs ``ruff
+check``, ``mypy --strict`` and ``pytest`` over the generated packages.
+
+Exit codes: 0 success; 1 generation failed, ``--check`` found drift, or a
+check of ``--run-tests`` failed; 2 bad input (a missing path, an invalid
+contract or PRD: one message naming file, line and field; nothing written).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from omninode_bridge.agents.coordination import Signal, SignalCoordinator, SignalType
+from omninode_bridge.agents.workflows.codegen_workflow import (
+    CodegenWorkflow,
+    CodegenWorkflowResult,
+    PackageResult,
+)
+from omninode_bridge.agents.workflows.executor import StagedParallelExecutor
+from omninode_bridge.codegen.checks import CheckResult, run_package_checks
+from omninode_bridge.codegen.writer import FileAction
+from omninode_bridge.errors import ContractError, OmniNodeError
+
+__all__ = ["generate", "register", "result_to_json"]
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+_STAGE_COUNT = 6
+
+
+def result_to_json(
+    result: CodegenWorkflowResult, checks: list[CheckResult] | None = None
+) -> dict[str, Any]:
+    """The ``--json`` document of a run."""
+    return {
+        "success": result.success,
+        "dry_run": result.dry_run,
+        "check": result.check,
+        "drift": result.has_drift,
+        "session_id": result.session_id,
+        "correlation_id": result.correlation_id,
+        "duration_ms": round(result.duration_ms, 3),
+        "errors": list(result.errors),
+        "contract_files": [str(p) for p in result.contract_files],
+        "packages": [
+            {
+                "node": p.class_name,
+                "service_name": p.service_name,
+                "package_dir": str(p.package_dir),
+                "contract": str(p.contract_path) if p.contract_path else None,
+                "fresh": p.fresh,
+                "written": p.written,
+                "files": {path: action.value for path, action in p.files},
+            }
+            for p in result.packages
+        ],
+        "checks": [
+            {"tool": c.tool, "passed": c.passed, "returncode": c.returncode, "output": c.output}
+            for c in checks or []
+        ],
+    }
+
+
+def generate(
+    contracts: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Contract files or folders (searched for *.yaml / *.yml)."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("generated"),
+    prd: Annotated[
+        Path | None, typer.Option("--prd", help="Generate from a Markdown PRD instead.")
+    ] = None,
+    contracts_dir: Annotated[
+        Path | None,
+        typer.Option("--contracts-dir", help="Where --prd writes its contracts (OUT/contracts)."),
+    ] = None,
+    template_dir: Annotated[
+        Path | None,
+        typer.Option("--template-dir", help="Templates overriding the built-ins by id."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan per file; write nothing.")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 when regeneration would change a file.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    run_tests: Annotated[
+        bool,
+        typer.Option("--run-tests", help="Run ruff, mypy --strict and pytest on the packages."),
+    ] = False,
+) -> None:
+    """Generate ONEX node packages from contracts or a PRD.
+
+    Exit codes: 0 success; 1 failures or drift; 2 bad input.
+    """
+    console = Console()
+    err = Console(stderr=True)
+    if bool(contracts) == (prd is not None):
+        err.print("error: give contract files or folders, or --prd FILE (not both)")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if dry_run and check:
+        err.print("error: --dry-run and --check cannot be combined")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        result, checks = asyncio.run(
+            _generate(
+                contracts or [],
+                out,
+                prd,
+                contracts_dir,
+                template_dir,
+                dry_run=dry_run,
+                check=check,
+                run_tests=run_tests and not (dry_run or check),
+                progress_console=None if as_json else err,
+            )
+        )
+    except OmniNodeError as exc:
+        if as_json:
+            console.print_json(json.dumps({"success": False, "errors": [str(exc)]}))
+        else:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if as_json:
+        console.print_json(json.dumps(result_to_json(result, checks)))
+    else:
+        _print_human(console, result, checks)
+    failed = not result.success or any(not c.passed for c in checks)
+    if failed or (check and result.has_drift):
+        raise typer.Exit(EXIT_FAILED)
+
+
+async def _generate(
+    contracts: list[Path],
+    out: Path,
+    prd: Path | None,
+    contracts_dir: Path | None,
+    template_dir: Path | None,
+    *,
+    dry_run: bool,
+    check: bool,
+    run_tests: bool,
+    progress_console: Console | None,
+) -> tuple[CodegenWorkflowResult, list[CheckResult]]:
+    coordinator = SignalCoordinator()
+    workflow = CodegenWorkflow(
+        template_dir=template_dir,
+        executor=StagedParallelExecutor(signal_coordinator=coordinator),
+    )
+    with _progress(progress_console, coordinator, max(len(contracts), 1)):
+        if prd is not None:
+            result = await workflow.generate_from_prd(
+                _read_prd(prd),
+                out,
+                contracts_directory=contracts_dir,
+                source=str(prd),
+                dry_run=dry_run,
+                check=check,
+            )
+        else:
+            result = await workflow.generate(contracts, out, dry_run=dry_run, check=check)
+        await coordinator.drain()
+    await coordinator.close()
+    checks: list[CheckResult] = []
+    if run_tests and result.success and result.packages:
+        checks = await run_package_checks(out, [p.package_dir for p in result.packages])
+    return result, checks
+
+
+def _read_prd(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ContractError(f"{path}: cannot read PRD: {reason}") from None
+
+
+class _progress:
+    """A progress bar per stage, advanced by the executor's step signals."""
+
+    def __init__(self, console: Console | None, coordinator: SignalCoordinator, total: int) -> None:
+        self._console = console
+        self._coordinator = coordinator
+        self._total = total
+        self._bar: Progress | None = None
+
+    def __enter__(self) -> _progress:
+        if self._console is None or not self._console.is_terminal:
+            return self
+        self._bar = Progress(
+            TextColumn("[bold]{task.description:<10}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=self._console,
+            transient=True,
+        )
+        tasks = {
+            name: self._bar.add_task(name, total=self._total)
+            for name in ("parse", "models", "validators", "tests", "quality", "package")
+        }
+        bar = self._bar
+
+        def on_step(signal: Signal) -> None:
+            if signal.stage_id in tasks and signal.step_id != "parse_check":
+                bar.advance(tasks[signal.stage_id])
+
+        self._coordinator.subscribe(
+            on_step, signal_types={SignalType.STEP_COMPLETED, SignalType.STEP_FAILED}
+        )
+        self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def _print_human(
+    console: Console, result: CodegenWorkflowResult, checks: list[CheckResult]
+) -> None:
+    if result.dry_run or result.check:
+        for package in result.packages:
+            console.print(f"[bold]{package.class_name}[/]  {package.package_dir}")
+            for path, action in package.files:
+                console.print(f"  {action.value:<10} {path}", highlight=False)
+    table = Table(title="omninode generate", show_lines=False)
+    for column in ("node", "package", "new", "changed", "unchanged", "kept", "stale", "status"):
+        table.add_column(column)
+    for package in result.packages:
+        table.add_row(
+            package.class_name,
+            str(package.package_dir),
+            *(str(package.count(a)) for a in _COUNTED),
+            _status(result, package),
+        )
+    console.print(table)
+    for error in result.errors:
+        console.print(f"[red]error:[/] {error}", highlight=False)
+    for item in checks:
+        mark = "[green]passed[/]" if item.passed else "[red]failed[/]"
+        console.print(f"{item.tool}: {mark} ({item.duration_ms:.0f} ms)")
+        if not item.passed:
+            console.print(item.output.rstrip(), highlight=False, markup=False)
+    if result.check:
+        verdict = "drift: regeneration would change files" if result.has_drift else "up to date"
+        console.print(verdict)
+
+
+_COUNTED = (
+    FileAction.NEW,
+    FileAction.CHANGED,
+    FileAction.UNCHANGED,
+    FileAction.KEPT,
+    FileAction.STALE,
+)
+
+
+def _status(result: CodegenWorkflowResult, package: PackageResult) -> str:
+    if package.fresh:
+        return "up to date"
+    if result.check:
+        return "drift" if package.has_drift else "up to date"
+    if result.dry_run:
+        return "planned"
+    return "written"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``generate`` command to ``app``."""
+    app.command("generate")(generate)
