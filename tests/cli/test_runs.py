@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from typer.testing import CliRunner
 
 from omninode_bridge.cli.app import app
@@ -39,28 +40,32 @@ async def _seed(url: str) -> None:
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
+async def url(tmp_path: Path) -> str:
     database_url = f"sqlite:///{tmp_path / 'cli.db'}"
-    asyncio.run(_seed(database_url))
+    await _seed(database_url)
     return database_url
 
 
-def test_runs_list_shows_runs_with_status(url: str) -> None:
-    result = runner.invoke(app, ["runs", "list", "--database-url", url])
+async def invoke(args: list[str]) -> Result:
+    """Run the CLI in a worker thread: its ``asyncio.run`` gets a loop of its own."""
+    return await asyncio.to_thread(runner.invoke, app, args)
+
+
+async def test_runs_list_shows_runs_with_status(url: str) -> None:
+    result = await invoke(["runs", "list", "--database-url", url])
     assert result.exit_code == 0, result.output
     assert "run-ok" in result.output
     assert "failed" in result.output
 
 
-def test_runs_list_json_filters_by_status(url: str) -> None:
-    result = runner.invoke(app, ["runs", "list", "--database-url", url, "--status", "failed",
-                                 "--json"])  # fmt: skip
+async def test_runs_list_json_filters_by_status(url: str) -> None:
+    result = await invoke(["runs", "list", "--database-url", url, "--status", "failed", "--json"])
     assert result.exit_code == 0, result.output
     assert [r["run_id"] for r in json.loads(result.output)] == ["run-bad"]
 
 
-def test_runs_show_lists_stages_with_durations_and_outcomes(url: str) -> None:
-    result = runner.invoke(app, ["runs", "show", "run-ok", "--database-url", url])
+async def test_runs_show_lists_stages_with_durations_and_outcomes(url: str) -> None:
+    result = await invoke(["runs", "show", "run-ok", "--database-url", url])
     assert result.exit_code == 0, result.output
     assert "parse" in result.output
     assert "7.5" in result.output
@@ -68,41 +73,41 @@ def test_runs_show_lists_stages_with_durations_and_outcomes(url: str) -> None:
     assert "out/node.py" in result.output
 
 
-def test_runs_show_json(url: str) -> None:
-    result = runner.invoke(app, ["runs", "show", "run-bad", "--database-url", url, "--json"])
+async def test_runs_show_json(url: str) -> None:
+    result = await invoke(["runs", "show", "run-bad", "--database-url", url, "--json"])
     data = json.loads(result.output)
     assert data["run"]["status"] == "failed"
     assert data["stages"][0]["error"] == "template missing"
 
 
-def test_runs_show_unknown_run_exits_2(url: str) -> None:
-    result = runner.invoke(app, ["runs", "show", "nope", "--database-url", url])
+async def test_runs_show_unknown_run_exits_2(url: str) -> None:
+    result = await invoke(["runs", "show", "nope", "--database-url", url])
     assert result.exit_code == 2
     assert "no such run" in result.output
     assert "Traceback" not in result.output
 
 
-def test_stats_prints_every_summary(url: str) -> None:
-    result = runner.invoke(app, ["stats", "--database-url", url, "--json"])
+async def test_stats_prints_every_summary(url: str) -> None:
+    result = await invoke(["stats", "--database-url", url, "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert set(data) == {"performance", "template_cache", "mixin_compatibility",
                          "pattern_feedback", "event_processing", "metrics"}  # fmt: skip
     assert data["performance"][0]["phase"] == "code_gen"
     assert data["event_processing"]["total_events"] == 1
-    table = runner.invoke(app, ["stats", "--database-url", url])
+    table = await invoke(["stats", "--database-url", url])
     assert "performance by phase" in table.output
 
 
-def test_db_upgrade_reports_head_revision(tmp_path: Path) -> None:
+async def test_db_upgrade_reports_head_revision(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new.db'}"
-    result = runner.invoke(app, ["db", "upgrade", "--database-url", url])
+    result = await invoke(["db", "upgrade", "--database-url", url])
     assert result.exit_code == 0, result.output
     assert f"at revision {head_revision()}" in result.output
 
 
-def test_bad_database_url_is_one_clear_error() -> None:
-    result = runner.invoke(app, ["runs", "list", "--database-url", "mysql://x/y"])
+async def test_bad_database_url_is_one_clear_error() -> None:
+    result = await invoke(["runs", "list", "--database-url", "mysql://x/y"])
     assert result.exit_code == 2
     assert "unsupported database URL" in result.output
     assert "Traceback" not in result.output
