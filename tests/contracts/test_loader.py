@@ -433,3 +433,18 @@ def test_disabled_mixin_is_kept_but_not_enabled() -> None:
 
     assert [m.name for m in contract.mixins] == ["MixinMetrics", "MixinCaching"]
     assert [m.name for m in contract.enabled_mixins] == ["MixinMetrics"]
+
+
+def test_messages_say_what_was_expected() -> None:
+    text = "node_id: order-service\nnode_type: effekt\nversion: 1.0\n"
+
+    with pytest.raises(ContractValidationError) as caught:
+        parse_contract(text, source="c.yaml")
+
+    message = str(caught.value)
+    assert "c.yaml:1: node_id: 'order-service' is not a snake_case name" in message
+    assert (
+        "c.yaml:2: node_type: 'effekt' is not one of: effect, compute, reducer, orchestrator\n"
+        in (message + "\n")
+    )
+    assert "c.yaml:3: version: 1.0 is not valid: expected a version" in message

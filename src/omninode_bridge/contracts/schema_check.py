@@ -42,6 +42,15 @@ _FILES: Final = (
 )
 _PATH_FIELDS: Final = frozenset({"name", "node_id", "metadata.service_name"})
 
+_SNAKE: Final = "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
+_PATTERN_HINTS: Final = {
+    _SNAKE: "expected lower-case letters, digits and single underscores, like order_service",
+    "^Node[A-Z][a-zA-Z0-9]+(Effect|Compute|Reducer|Orchestrator)$": (
+        "expected Node<Name><Type>, like NodeDatabaseAdapterEffect"
+    ),
+    "^Mixin[A-Z][a-zA-Z0-9]*$": "expected Mixin<Name>, like MixinHealthCheck",
+}
+
 #: Mixins whose ``config`` the v2 mixin schema defines (``Mixin<Name>Config``).
 MIXIN_CONFIG_DEFINITIONS: Final = (
     "MixinHealthCheck",
@@ -153,7 +162,8 @@ def _message(kind: Any, value: Any, instance: Any, schema: Mapping[str, Any], pa
             else f"expected {expected}, got {got}"
         )
     if kind == "enum":
-        return f"{shown} is not one of: {', '.join(map(str, value))}"
+        choices = dict.fromkeys(str(v).lower() if isinstance(v, str) else str(v) for v in value)
+        return f"{shown} is not one of: {', '.join(choices)}"
     if kind == "const":
         return f"{shown} must be {value!r}"
     if kind == "pattern":
@@ -162,7 +172,10 @@ def _message(kind: Any, value: Any, instance: Any, schema: Mapping[str, Any], pa
                 f"{shown} would write outside the output folder; "
                 "expected a snake_case name (letters, digits, underscores)"
             )
-        return f"{shown} does not match the pattern '{value}'"
+        hint = _PATTERN_HINTS.get(value)
+        if hint and value == _SNAKE:
+            return f"{shown} is not a snake_case name ({hint})"
+        return f"{shown} does not match the pattern '{value}'" + (f" ({hint})" if hint else "")
     if kind == "minLength":
         return f"{shown} is shorter than {value} characters"
     if kind == "maxLength":
