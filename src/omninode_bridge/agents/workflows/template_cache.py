@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -162,6 +162,10 @@ class TemplateLRUCache:
 
     def __contains__(self, key: object) -> bool:
         return key in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        """Keys from least to most recently used (a snapshot)."""
+        return iter(self.keys())
 
     def keys(self) -> list[str]:
         """Keys from least to most recently used."""
