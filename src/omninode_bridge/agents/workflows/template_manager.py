@@ -14,7 +14,12 @@ empty string), keeps trailing newlines, trims blocks, and does not autoescape
 (templates render Python, YAML and Markdown, not HTML). Renders are
 synchronous inside the coroutine and share no mutable state, so any number of
 asyncio tasks may render at once; concurrent first loads of one template are
-merged into a single read.
+merged into a single read. A manager serves one event loop; to share templates
+between threads or loops, give each its own manager over one thread-safe
+:class:`TemplateLRUCache` (``cache=``).
+
+The cache is keyed by template id: ``<type>/<id>.j2`` files of different
+types under one id replace each other in the cache.
 """
 
 from __future__ import annotations
