@@ -16,7 +16,9 @@ conditionals that renders about 3 KB of Python (a node module with 12 operations
   before the first file is read, so it counts as a miss; ``files_loaded``
   shows that those misses still share one load per template.
 
-Each per-call figure is the median over repetitions of a timed loop.
+Each per-call figure is the median over repetitions of a timed loop; the
+cases take turns within every repetition so that a change in machine load
+affects them alike.
 
 Run: ``python3 benchmarks/run.py --only templates`` (or this file directly).
 """
@@ -97,28 +99,29 @@ def _env() -> jinja2.Environment:
     )
 
 
-def _per_call_us(func: Callable[[], object], calls: int, repeats: int) -> float:
-    samples = []
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        for _ in range(calls):
-            func()
-        samples.append((time.perf_counter() - start) * 1e6 / calls)
-    return round(statistics.median(samples), 3)
+async def _timed_us(func: Callable[[], Awaitable[object] | object], calls: int) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    for _ in range(calls):
+        result = func()
+        if asyncio.iscoroutine(result):
+            await result
+    return (time.perf_counter() - start) * 1e6 / calls
 
 
-async def _per_call_async_us(
-    func: Callable[[], Awaitable[object]], calls: int, repeats: int
-) -> float:
-    samples = []
+async def _interleaved_us(
+    cases: dict[str, tuple[Callable[[], Awaitable[object] | object], int]], repeats: int
+) -> dict[str, float]:
+    """Median per-call time of each case, the cases taking turns in every repetition.
+
+    Taking turns keeps the comparison fair when the machine's load changes
+    during the run.
+    """
+    samples: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        for _ in range(calls):
-            await func()
-        samples.append((time.perf_counter() - start) * 1e6 / calls)
-    return round(statistics.median(samples), 3)
+        for name, (func, calls) in cases.items():
+            samples[name].append(await _timed_us(func, calls))
+    return {name: round(statistics.median(values), 3) for name, values in samples.items()}
 
 
 async def _concurrent(directory: Path, tasks: int, templates: int) -> dict[str, Any]:
@@ -173,23 +176,27 @@ async def _measure(quick: bool) -> dict[str, Any]:
         async def uncached_load() -> object:
             return await manager.load_template("node_0_v1", TemplateType.EFFECT, force_reload=True)
 
-        bare_render = _per_call_us(lambda: compiled.render(CONTEXT), calls, repeats)
-        bare_compile = _per_call_us(
-            lambda: _env().from_string(TEMPLATE).render(CONTEXT), max(calls // 50, 10), repeats
+        few = max(calls // 50, 10)
+        timings = await _interleaved_us(
+            {
+                "bare_render": (lambda: compiled.render(CONTEXT), calls),
+                "cached_get": (cached_get, calls),
+                "cached_render": (cached_render, calls),
+                "bare_compile": (lambda: _env().from_string(TEMPLATE).render(CONTEXT), few),
+                "uncached_load": (uncached_load, few),
+            },
+            repeats,
         )
-        get_us = await _per_call_async_us(cached_get, calls, repeats)
-        render_us = await _per_call_async_us(cached_render, calls, repeats)
-        uncached_us = await _per_call_async_us(uncached_load, max(calls // 50, 10), repeats)
         concurrent = await _concurrent(directory, 200 if quick else 2000, 8)
     return {
         "template_bytes": len(TEMPLATE.encode()),
         "rendered_bytes": len(expected.encode()),
-        "bare_jinja2_render_us": bare_render,
-        "bare_jinja2_compile_and_render_us": bare_compile,
-        "cached_get_us": get_us,
-        "cached_render_us": render_us,
-        "cached_render_overhead_us": round(render_us - bare_render, 3),
-        "uncached_load_ms": round(uncached_us / 1000, 4),
+        "bare_jinja2_render_us": timings["bare_render"],
+        "bare_jinja2_compile_and_render_us": timings["bare_compile"],
+        "cached_get_us": timings["cached_get"],
+        "cached_render_us": timings["cached_render"],
+        "cached_render_overhead_us": round(timings["cached_render"] - timings["bare_render"], 3),
+        "uncached_load_ms": round(timings["uncached_load"] / 1000, 4),
         "concurrent": concurrent,
     }
 
