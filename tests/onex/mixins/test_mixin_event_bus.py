@@ -77,6 +77,19 @@ async def test_undeclared_topic_is_refused_with_close_match() -> None:
     assert "did you mean out" in info.value.message
 
 
+async def test_contract_may_list_produced_event_types_instead_of_topics() -> None:
+    contract = {
+        "name": "NodePublisherEffect",
+        "node_type": "effect",
+        "events": {"produces": ["EVENT_PROCESSING_COMPLETED"]},
+    }
+    node = NodePublisherEffect(ModelONEXContainer(), contract=contract)
+    envelope = await node.publish_event("events.processed", "EVENT_PROCESSING_COMPLETED")
+    assert envelope.topic == "events.processed"
+    with pytest.raises(ModelOnexError):
+        await node.publish_event("events.processed", "EVENT_PROCESSING_FAILED")
+
+
 async def test_topic_enforcement_can_be_switched_off_and_bus_disabled() -> None:
     contract = {
         **PUBLISHER_CONTRACT,

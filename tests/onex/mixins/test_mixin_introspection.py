@@ -9,6 +9,8 @@ from pydantic import BaseModel
 
 from omninode_bridge.onex import ModelONEXContainer, ModelOnexError, NodeReducer
 from omninode_bridge.onex.mixins import (
+    REDACTED,
+    MixinLogData,
     MixinMetrics,
     MixinNodeIntrospection,
     MixinRequestResponseIntrospection,
@@ -98,3 +100,31 @@ async def test_disabled_introspection_records_nothing() -> None:
     await node.initialize()
     await node.execute_reduction(ModelItem(value=1))
     assert node.recent_operations() == ()
+
+
+class NodeRedactedReducer(NodeReducer, MixinRequestResponseIntrospection, MixinLogData):
+    async def execute_reduction(self, input_data: Any) -> Any:
+        async def handler(data: dict[str, Any]) -> dict[str, Any]:
+            return {"token": "t-1", "ok": True}
+
+        return await self.run_operation("login", handler, input_data)
+
+
+async def test_records_are_redacted_when_the_node_logs_data() -> None:
+    contract = {
+        "name": "NodeRedactedReducer",
+        "node_type": "reducer",
+        "mixins": [
+            {
+                "name": "MixinRequestResponseIntrospection",
+                "config": {"log_requests": True, "log_responses": True},
+            },
+            "MixinLogData",
+        ],
+    }
+    node = NodeRedactedReducer(ModelONEXContainer(), contract=contract)
+    await node.initialize()
+    await node.execute_reduction({"user": "ann", "password": "p"})
+    (record,) = node.recent_operations()
+    assert record.request == {"user": "ann", "password": REDACTED}
+    assert record.response == {"token": REDACTED, "ok": True}

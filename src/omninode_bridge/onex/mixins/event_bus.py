@@ -59,9 +59,9 @@ ANY_EVENT_TYPE: Final = "*"
 class MixinEventBus(NodeBase):
     """Publish and subscribe on the container's event bus.
 
-    When the contract lists published topics and ``enforce_declared_topics`` is
-    on, publishing elsewhere is refused. Subscriptions made through
-    :meth:`subscribe_event` end at shutdown.
+    When the contract lists what it produces and ``enforce_declared_topics`` is
+    on, an event whose topic and event type are both unlisted is refused.
+    Subscriptions made through :meth:`subscribe_event` end at shutdown.
 
     Config: :class:`~omninode_bridge.onex.mixins.config.MixinEventBusConfig`.
     """
@@ -100,7 +100,7 @@ class MixinEventBus(NodeBase):
                 the topic is not one the contract publishes; ``EVENT_BUS_ERROR``
                 when the bus fails.
         """
-        self._check_topic(topic)
+        self._check_topic(topic, event_type)
         return await self._publish(topic, event_type, payload, correlation_id)
 
     async def subscribe_event(self, topic: str, handler: EventHandler) -> ProtocolSubscription:
@@ -147,9 +147,12 @@ class MixinEventBus(NodeBase):
     def _bus_enabled(self) -> bool:
         return self._bus_config.event_bus_enabled
 
-    def _check_topic(self, topic: str) -> None:
+    def _check_topic(self, topic: str, event_type: str) -> None:
+        # Contracts list produced topics or produced event types; either names the event.
         declared = self.contract.publish_topics
-        if not self._bus_config.enforce_declared_topics or not declared or topic in declared:
+        if not self._bus_config.enforce_declared_topics or not declared:
+            return
+        if topic in declared or event_type in declared:
             return
         close = difflib.get_close_matches(topic, declared, n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(close)}?" if close else ""

@@ -17,6 +17,7 @@ from omninode_bridge.onex.errors import ModelOnexError
 from omninode_bridge.onex.log_events import emit_log_event
 from omninode_bridge.onex.mixins.catalog import MIXIN_CATALOG
 from omninode_bridge.onex.mixins.config import MixinRequestResponseIntrospectionConfig
+from omninode_bridge.onex.mixins.log_data import MixinLogData
 from omninode_bridge.onex.node import NodeBase, OperationCall, OperationOutcome
 
 __all__ = [
@@ -134,7 +135,8 @@ class MixinRequestResponseIntrospection(NodeBase):
     """Keeps the last ``max_records`` operations, optionally with input and output.
 
     With ``log_requests`` / ``log_responses`` the input and output are also kept
-    (in JSON form) and logged at DEBUG.
+    (in JSON form) and logged at DEBUG; when the node also has ``MixinLogData``,
+    they are redacted with its rules first.
 
     Config: :class:`~omninode_bridge.onex.mixins.config.MixinRequestResponseIntrospectionConfig`.
     """
@@ -155,6 +157,13 @@ class MixinRequestResponseIntrospection(NodeBase):
         """Recorded operations, oldest first."""
         return tuple(self._exchanges)
 
+    def _kept(self, value: object) -> object:
+        """JSON form of a payload, redacted when the node also has ``MixinLogData``."""
+        data = to_jsonable(value)
+        if isinstance(self, MixinLogData) and isinstance(data, Mapping):
+            return self.redact(data)
+        return data
+
     def _operation_finished(self, call: OperationCall, outcome: OperationOutcome) -> None:
         super()._operation_finished(call, outcome)
         config = self._exchange_config
@@ -173,10 +182,8 @@ class MixinRequestResponseIntrospection(NodeBase):
             correlation_id=call.correlation_id,
             duration_ms=outcome.duration_ms,
             succeeded=error is None,
-            request=to_jsonable(call.payload) if config.log_requests else None,
-            response=to_jsonable(outcome.result)
-            if config.log_responses and error is None
-            else None,
+            request=self._kept(call.payload) if config.log_requests else None,
+            response=self._kept(outcome.result) if config.log_responses and error is None else None,
             error_code=code,
             error=None if error is None else str(error),
         )
