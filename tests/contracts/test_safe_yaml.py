@@ -88,9 +88,12 @@ def test_recursive_alias_is_refused() -> None:
         parse_yaml("a: &a [1, *a]\n")
 
 
-def test_deep_nesting_is_refused() -> None:
-    text = "[" * 70 + "]" * 70 + "\n"
-
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 70 + "]" * 70, "[" * 200_000 + "]" * 200_000, "- " * 100_000 + "x"],
+    ids=["flow", "very-deep-flow", "very-deep-compact-sequence"],
+)
+def test_deep_nesting_is_refused_without_crashing(text: str) -> None:
     with pytest.raises(ContractValidationError, match="nesting deeper than 64 levels"):
         parse_yaml(text)
 

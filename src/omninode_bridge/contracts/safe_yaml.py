@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import yaml
+from yaml.events import MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from omninode_bridge.contracts.problems import (
@@ -253,6 +254,34 @@ class _Builder:
         return str(node.value)
 
 
+#: Text this short nests at most a few thousand levels (two characters a
+#: level), which libyaml's recursive composer handles; longer text is checked
+#: on the event stream first (deep enough nesting crashes the composer).
+#: PyYAML's own composer raises RecursionError earlier, which is reported.
+_COMPOSE_SAFE_CHARS: Final = 16_384
+
+
+def _check_structure(text: str, source: str, limits: YamlLimits) -> None:
+    """Refuse over-deep nesting before any node is built, from the flat event stream."""
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, MappingStartEvent | SequenceStartEvent):
+                depth += 1
+                if depth > limits.max_depth:
+                    line = event.start_mark.line + 1 if event.start_mark else None
+                    message = f"nesting deeper than {limits.max_depth} levels"
+                    raise _document_error(source, line, message)
+            elif isinstance(event, MappingEndEvent | SequenceEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # reported with its line by the composing pass
+    finally:
+        loader.dispose()
+
+
 def _document_error(source: str, line: int | None, message: str) -> ContractValidationError:
     return contract_error([ContractProblem(source, line, "", message)])
 
@@ -282,6 +311,8 @@ def parse_yaml(
         raise contract_error(
             [ContractProblem(source, None, "", f"file is larger than {limits.max_bytes} bytes")]
         )
+    if len(text) > _COMPOSE_SAFE_CHARS:
+        _check_structure(text, source, limits)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -291,6 +322,9 @@ def parse_yaml(
         data = builder.build(node, "", 0)
     except _BombError as exc:
         raise contract_error([ContractProblem(source, exc.line, "", exc.message)]) from exc
+    except RecursionError:
+        message = f"nesting deeper than {limits.max_depth} levels"
+        raise _document_error(source, None, message) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
