@@ -12,6 +12,7 @@ from omninode_bridge.persistence.pool import (
     get_db_pool,
     initialize_db_pool,
 )
+from omninode_bridge.persistence.recorder import RunRecorder
 from omninode_bridge.persistence.records import (
     FileRecord,
     RunDetail,
@@ -29,6 +30,7 @@ __all__ = [
     "PoolConnection",
     "RunDetail",
     "RunRecord",
+    "RunRecorder",
     "StageRecord",
     "StepRecord",
     "ValidationRecord",
