@@ -137,6 +137,10 @@ class MixinCaching(NodeBase):
             clock=self._clock,
         )
         self._in_flight: dict[str, asyncio.Future[object]] = {}
+        self._count_hits = (
+            isinstance(self, MixinMetrics)
+            and self.mixin_config(MixinMetricsConfig).track_cache_hit_rate
+        )
 
     def make_cache_key(self, *parts: object) -> str:
         """A stable key from JSON-like parts (models, mappings, scalars)."""
@@ -207,10 +211,7 @@ class MixinCaching(NodeBase):
         return f"{self._cache_config.cache_key_prefix}{key}"
 
     def _count_lookup(self, *, hit: bool) -> None:
-        if (
-            isinstance(self, MixinMetrics)
-            and self.mixin_config(MixinMetricsConfig).track_cache_hit_rate
-        ):
+        if self._count_hits and isinstance(self, MixinMetrics):
             self.increment_counter("cache_hits_total" if hit else "cache_misses_total")
 
     async def _on_shutdown(self) -> None:

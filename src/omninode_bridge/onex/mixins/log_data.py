@@ -85,6 +85,8 @@ class MixinLogData(NodeBase):
 
     def _operation_started(self, call: OperationCall) -> None:
         super()._operation_started(call)
+        if EnumLogLevel.DEBUG.numeric < self._log_threshold:
+            return
         self.log_data(
             EnumLogLevel.DEBUG,
             "node.operation.started",
@@ -94,6 +96,8 @@ class MixinLogData(NodeBase):
 
     def _operation_finished(self, call: OperationCall, outcome: OperationOutcome) -> None:
         super()._operation_finished(call, outcome)
+        if outcome.error is None and EnumLogLevel.DEBUG.numeric < self._log_threshold:
+            return
         fields: dict[str, Any] = {
             "operation": call.operation,
             "duration_ms": round(outcome.duration_ms, 3),
