@@ -10,6 +10,7 @@ whatever project the output folder happens to sit in.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -17,10 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["RUFF_SELECT", "CheckResult", "run_package_checks"]
+__all__ = ["MYPY_CACHE_ENV", "RUFF_SELECT", "CheckResult", "run_package_checks"]
 
 #: The ruff rules generated code is held to (the project's own set), line length 100.
 RUFF_SELECT = "E,F,W,I,B,UP,SIM,RUF,ASYNC,PT,C4,RET,PIE"
+#: Environment variable naming a shared mypy cache folder (default ``<out>/.mypy_cache``).
+MYPY_CACHE_ENV = "OMNINODE_MYPY_CACHE_DIR"
 _MYPY_INI = "[mypy]\nstrict = True\nwarn_unreachable = True\n"
 _PYTEST_INI = "[pytest]\nfilterwarnings =\n    error\n"
 
@@ -63,15 +66,16 @@ async def run_package_checks(
             each package imports as ``<service_name>.<version_dir>``.
         packages: Package folders (``<out>/<service>/<version>``).
         tools: Which of ``ruff``, ``mypy`` and ``pytest`` to run.
-        mypy_cache_dir: mypy's incremental cache (``<out>/.mypy_cache`` by
-            default); a warm cache makes mypy several times faster.
+        mypy_cache_dir: mypy's incremental cache (default: the folder named by
+            ``OMNINODE_MYPY_CACHE_DIR``, else ``<out>/.mypy_cache``); a warm
+            cache makes mypy several times faster.
 
     Returns:
         One result per tool, in the order given.
     """
     root = await asyncio.to_thread(output_directory.resolve)
     relative = [str(p.absolute().relative_to(root)) for p in packages]
-    cache = mypy_cache_dir or root / ".mypy_cache"
+    cache = mypy_cache_dir or Path(os.environ.get(MYPY_CACHE_ENV) or root / ".mypy_cache")
     services = sorted({Path(r).parts[0] for r in relative})
     with tempfile.TemporaryDirectory(prefix="omninode-checks-") as scratch:
         config = Path(scratch)
