@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 from omninode_bridge.errors import OmniNodeError
 from omninode_bridge.onex import EnumCoreErrorCode, ModelOnexError
 
@@ -30,3 +32,12 @@ def test_from_exception_wraps_and_keeps_onex_errors() -> None:
     assert wrapped.message == "bad"
     assert ModelOnexError.from_exception(RuntimeError()).message == "RuntimeError"
     assert ModelOnexError.from_exception(wrapped) is wrapped
+
+
+def test_survives_pickling() -> None:
+    error = ModelOnexError(
+        error_code=EnumCoreErrorCode.TIMEOUT, message="slow", details={"s": 1}, correlation_id="c"
+    )
+    copy = pickle.loads(pickle.dumps(error))
+    assert isinstance(copy, ModelOnexError)
+    assert copy.to_dict() == error.to_dict()

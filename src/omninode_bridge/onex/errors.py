@@ -46,6 +46,11 @@ class ModelOnexError(OmniNodeError):
         self.correlation_id = correlation_id
         super().__init__(f"[{error_code.value}] {message}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructor: rebuild from the fields so the error survives
+        # pickling (process pools, multiprocessing queues).
+        return (_rebuild, (self.error_code, self.message, self.details, self.correlation_id))
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible form: ``error_code``, ``message``, ``details``, ``correlation_id``."""
         return {
@@ -76,3 +81,14 @@ class ModelOnexError(OmniNodeError):
             details={"error_type": type(exc).__name__, **dict(details or {})},
             correlation_id=correlation_id,
         )
+
+
+def _rebuild(
+    error_code: EnumCoreErrorCode,
+    message: str,
+    details: Mapping[str, Any],
+    correlation_id: str | None,
+) -> ModelOnexError:
+    return ModelOnexError(
+        error_code=error_code, message=message, details=details, correlation_id=correlation_id
+    )
