@@ -6,6 +6,8 @@ import asyncio
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from omninode_bridge.onex import CLOCK, ModelONEXContainer, NodeCompute
 from omninode_bridge.onex.mixins import MixinCaching, MixinMetrics, TTLCache
@@ -154,3 +156,39 @@ def test_ttl_cache_standalone() -> None:
     assert cache.get("a") is None
     assert cache.get("b") == 2
     assert cache.stats().max_size == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["set", "get", "tick"]),
+            st.sampled_from(["a", "b", "c", "d"]),
+            st.integers(min_value=0, max_value=5),
+        ),
+        max_size=60,
+    )
+)
+def test_ttl_cache_matches_a_reference_model(ops: list[tuple[str, str, int]]) -> None:
+    clock = FakeClock()
+    cache = TTLCache(max_size=3, ttl_seconds=4.0, clock=clock)
+    model: dict[str, tuple[float, int]] = {}  # key -> (expiry, value), insertion = recency order
+    for step, (op, key, n) in enumerate(ops):
+        if op == "tick":
+            clock.now += n
+        elif op == "set":
+            model.pop(key, None)
+            model[key] = (clock.now + 4.0, step)
+            cache.set(key, step)
+            while len(model) > 3:
+                del model[next(iter(model))]
+        else:
+            entry = model.get(key)
+            expected = None
+            if entry is not None and entry[0] > clock.now:
+                expected = entry[1]
+                model[key] = model.pop(key)
+            elif entry is not None:
+                del model[key]
+            assert cache.get(key) == expected
+    assert cache.stats().size == len(model)

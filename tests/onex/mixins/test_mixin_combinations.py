@@ -169,3 +169,15 @@ async def test_declaration_order_never_breaks_the_class(names: tuple[str, ...]) 
     await node.initialize()
     assert await node.process({}) == {"echo": {}}
     await node.shutdown()
+
+
+@pytest.mark.parametrize("relative", VALID)
+async def test_normalised_contract_from_the_loader_builds_a_working_node(relative: str) -> None:
+    from omninode_bridge.contracts.loader import load_contract
+    from omninode_bridge.contracts.serialize import dump_contract
+
+    contract = NodeContract.from_yaml(dump_contract(load_contract(FIXTURES / relative)))
+    node: Any = build_node_class(contract)(ModelONEXContainer(), contract=contract)
+    await node.initialize()
+    assert await node.process({"y": 2}) == {"echo": {"y": 2}}
+    await node.shutdown()
