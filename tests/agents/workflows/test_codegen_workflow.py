@@ -1,0 +1,297 @@
+"""CodegenWorkflow: six stages, hash-keyed regeneration, user-owned files, dry-run, check, PRD."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+
+from omninode_bridge.agents.workflows import (
+    CodegenWorkflow,
+    OmniNodeTemplateEngine,
+    ParallelCodeGenerator,
+)
+from omninode_bridge.agents.workflows.codegen_workflow import INDEX_NAME
+from omninode_bridge.codegen.writer import MANIFEST_NAME, FileAction
+from omninode_bridge.errors import ContractError
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "contracts"
+LOCK = FIXTURES / "node_packages" / "distributed_lock_effect.yaml"
+MINIMAL = FIXTURES / "sample_contracts" / "minimal_effect.yaml"
+COMPUTE = FIXTURES / "sample_contracts" / "compute_cached.yaml"
+
+PRD = """# Inventory Tracking Service
+
+## Overview
+Track stock levels for warehouses and store every movement.
+
+## Functional Requirements
+- Create stock items with a SKU and a quantity
+- Update stock quantities after each movement
+- Delete discontinued stock items
+
+## Dependencies
+- PostgreSQL
+"""
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file under ``root``: modification time (ns) and content."""
+    return {
+        str(p.relative_to(root)): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def contracts(tmp_path: Path) -> Path:
+    """A folder with three editable contracts."""
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    for source in (LOCK, MINIMAL, COMPUTE):
+        shutil.copy(source, folder / source.name)
+    return folder
+
+
+def generate(workflow: CodegenWorkflow, paths: list[Path], out: Path, **options: bool) -> object:
+    return asyncio.run(workflow.generate(paths, out, **options))
+
+
+def test_six_stages_run_one_step_per_contract(contracts: Path, tmp_path: Path) -> None:
+    result = asyncio.run(CodegenWorkflow().generate([contracts], tmp_path / "out"))
+    assert result.success, result.errors
+    assert result.workflow is not None
+    stages = [s.stage_id for s in result.workflow.stage_results]
+    assert stages == ["parse", "models", "validators", "tests", "quality", "package"]
+    for stage in result.workflow.stage_results:
+        steps = [s.step_id for s in stage.step_results if s.step_id != "parse_check"]
+        assert steps == [f"{stage.stage_id}_{i}" for i in range(3)]
+    assert sorted(result.generated_nodes) == [
+        "NodeComputeCachedCompute",
+        "NodeDistributedLockEffect",
+        "NodeMinimalEffect",
+    ]
+    for package in result.packages:
+        assert package.written
+        assert package.count(FileAction.NEW) == len(package.files)
+        assert (package.package_dir / MANIFEST_NAME).is_file()
+    assert (tmp_path / "out" / INDEX_NAME).is_file()
+
+
+def test_regenerating_unchanged_input_rewrites_nothing_and_renders_nothing(
+    contracts: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    workflow = CodegenWorkflow()
+    first = asyncio.run(workflow.generate([contracts], out))
+    before = snapshot(out)
+    renders = workflow.template_manager.get_cache_stats().renders
+    second = asyncio.run(workflow.generate([contracts], out))
+    assert second.success
+    assert all(p.fresh for p in second.packages)
+    assert not second.has_drift
+    assert snapshot(out) == before
+    assert workflow.template_manager.get_cache_stats().renders == renders
+    assert first.session_id != second.session_id
+
+
+def test_regeneration_in_a_new_process_state_is_also_fresh(contracts: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    asyncio.run(CodegenWorkflow().generate([contracts], out))
+    before = snapshot(out)
+    again = asyncio.run(CodegenWorkflow().generate([contracts], out))
+    assert all(p.fresh for p in again.packages)
+    assert snapshot(out) == before
+
+
+def test_changed_contract_rewrites_only_affected_generated_files(
+    contracts: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    asyncio.run(CodegenWorkflow().generate([contracts], out))
+    package = out / "minimal_effect" / "v1_0_0"
+    handlers = package / "handlers.py"
+    handlers.write_text(handlers.read_text() + "\n# my business logic\n", encoding="utf-8")
+    before = snapshot(out)
+    contract = contracts / MINIMAL.name
+    text = contract.read_text()
+    contract.write_text(text.replace('description: "Processing status"', 'description: "State"'))
+    result = asyncio.run(CodegenWorkflow().generate([contracts], out))
+    after = snapshot(out)
+    changed = {path for path in after if after[path] != before.get(path)}
+    assert "minimal_effect/v1_0_0/models/model_output.py" in changed
+    assert "minimal_effect/v1_0_0/node.py" not in changed
+    assert "minimal_effect/v1_0_0/handlers.py" not in changed
+    assert all(not path.startswith("distributed_lock_effect") for path in changed)
+    assert "# my business logic" in handlers.read_text()
+    minimal = next(p for p in result.packages if p.service_name == "minimal_effect")
+    actions = dict(minimal.files)
+    assert actions["v1_0_0/handlers.py"] is FileAction.KEPT
+    assert actions["v1_0_0/models/model_output.py"] is FileAction.CHANGED
+    assert actions["v1_0_0/node.py"] is FileAction.UNCHANGED
+
+
+def test_hand_edited_generated_file_is_drift_and_restored(contracts: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    asyncio.run(CodegenWorkflow().generate([contracts], out))
+    node = out / "minimal_effect" / "v1_0_0" / "node.py"
+    original = node.read_text()
+    node.write_text(original + "\n# edited\n", encoding="utf-8")
+    check = asyncio.run(CodegenWorkflow().generate([contracts], out, check=True))
+    assert check.has_drift
+    assert node.read_text().endswith("# edited\n")
+    asyncio.run(CodegenWorkflow().generate([contracts], out))
+    restored = node.read_text()
+    assert "# edited" not in restored
+    # same body; the header names the run that rewrote it
+    assert restored.split("\n", 3)[3] == original.split("\n", 3)[3]
+
+
+def test_dry_run_writes_nothing_and_plans_every_file(contracts: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = asyncio.run(CodegenWorkflow().generate([contracts], out, dry_run=True))
+    assert not out.exists()
+    assert result.dry_run and result.success
+    for package in result.packages:
+        assert not package.written
+        assert {a for _, a in package.files} == {FileAction.NEW}
+
+
+def test_dry_run_on_existing_output_reports_changes_and_writes_nothing(
+    contracts: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    asyncio.run(CodegenWorkflow().generate([contracts], out))
+    contract = contracts / MINIMAL.name
+    contract.write_text(contract.read_text().replace("Processing result", "The result"))
+    before = snapshot(out)
+    result = asyncio.run(CodegenWorkflow().generate([contracts], out, dry_run=True))
+    assert snapshot(out) == before
+    minimal = next(p for p in result.packages if p.service_name == "minimal_effect")
+    assert minimal.count(FileAction.CHANGED) >= 1
+    assert minimal.count(FileAction.KEPT) == 2
+    lock = next(p for p in result.packages if p.service_name == "distributed_lock_effect")
+    assert lock.fresh and not lock.has_drift
+
+
+def test_check_reports_drift_and_writes_nothing(contracts: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = asyncio.run(CodegenWorkflow().generate([contracts], out, check=True))
+    assert result.check and result.has_drift
+    assert not out.exists()
+    asyncio.run(CodegenWorkflow().generate([contracts], out))
+    clean = asyncio.run(CodegenWorkflow().generate([contracts], out, check=True))
+    assert not clean.has_drift
+
+
+def test_bad_contract_is_one_error_and_nothing_is_written(contracts: Path, tmp_path: Path) -> None:
+    bad = contracts / "zz_bad.yaml"
+    bad.write_text(
+        (FIXTURES / "schema_examples" / "invalid_circuit_breaker_threshold.yaml").read_text()
+    )
+    missing = contracts / "zz_missing.yaml"
+    missing.write_text((FIXTURES / "sample_contracts" / "missing_dependency.yaml").read_text())
+    out = tmp_path / "out"
+    with pytest.raises(ContractError) as caught:
+        asyncio.run(CodegenWorkflow().generate([contracts], out))
+    message = str(caught.value)
+    assert f"{bad}:19: advanced_features.circuit_breaker.failure_threshold" in message
+    assert f"{missing}:21: mixin_configuration.mixins[0]" in message
+    assert not out.exists()
+
+
+def test_two_contracts_for_one_package_are_rejected(tmp_path: Path) -> None:
+    with pytest.raises(ContractError, match="same package folder"):
+        asyncio.run(
+            CodegenWorkflow().generate(
+                [MINIMAL, FIXTURES / "schema_examples" / "valid_minimal_v1.yaml"], tmp_path / "o"
+            )
+        )
+    assert not (tmp_path / "o").exists()
+
+
+def test_missing_path_is_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(ContractError, match="no such file or directory"):
+        asyncio.run(CodegenWorkflow().generate([tmp_path / "nope.yaml"], tmp_path / "o"))
+
+
+def test_stale_generated_file_is_deleted(contracts: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    asyncio.run(CodegenWorkflow().generate([contracts], out))
+    enum_file = (
+        out / "compute_cached" / "v1_0_0" / "enums" / "enum_compute_cached_input_operation.py"
+    )
+    assert enum_file.is_file()
+    contract = contracts / COMPUTE.name
+    contract.write_text(contract.read_text().replace('enum: ["sum", "average", "transform"]', ""))
+    result = asyncio.run(CodegenWorkflow().generate([contracts], out))
+    assert result.success, result.errors
+    assert not enum_file.exists()
+
+
+def test_user_template_overrides_builtin_and_invalidates_freshness(
+    contracts: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    asyncio.run(CodegenWorkflow(template_dir=templates).generate([contracts], out))
+    (templates / "readme_v1.j2").write_text("{{ header }}\n# Custom {{ class_name }}\n")
+    result = asyncio.run(CodegenWorkflow(template_dir=templates).generate([contracts], out))
+    assert not any(p.fresh for p in result.packages)
+    readme = (out / "minimal_effect" / "v1_0_0" / "README.md").read_text()
+    assert readme.rstrip().endswith("# Custom NodeMinimalEffect")
+    minimal = next(p for p in result.packages if p.service_name == "minimal_effect")
+    actions = dict(minimal.files)
+    assert actions["v1_0_0/README.md"] is FileAction.CHANGED
+    assert actions["v1_0_0/node.py"] is FileAction.UNCHANGED
+
+
+def test_generate_from_prd_writes_editable_contracts_and_packages(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = asyncio.run(CodegenWorkflow().generate_from_prd(PRD, out))
+    assert result.success, result.errors
+    assert result.contract_files
+    assert result.prd_analysis is not None
+    for path in result.contract_files:
+        assert path.parent == out / "contracts"
+        assert path.read_text().startswith("# Derived from <prd>")
+    contract = result.contract_files[0]
+    edited = contract.read_text().replace("description: ", "description: Edited. ", 1)
+    contract.write_text(edited)
+    again = asyncio.run(CodegenWorkflow().generate_from_prd(PRD, out))
+    assert contract.read_text() == edited
+    assert not all(p.fresh for p in again.packages)
+    third = asyncio.run(CodegenWorkflow().generate(list(result.contract_files), out))
+    assert all(p.fresh for p in third.packages)
+
+
+def test_prd_dry_run_writes_nothing(tmp_path: Path) -> None:
+    result = asyncio.run(CodegenWorkflow().generate_from_prd(PRD, tmp_path / "o", dry_run=True))
+    assert result.success and result.packages
+    assert not (tmp_path / "o").exists()
+
+
+def test_parallel_code_generator_is_an_entry_onto_the_workflow(tmp_path: Path) -> None:
+    generator = ParallelCodeGenerator(max_workers=4)
+    result = asyncio.run(
+        generator.generate_parallel(PRD, node_types=["effect"], output_directory=tmp_path)
+    )
+    assert result.success
+    assert [p.class_name.endswith("Effect") for p in result.packages] == [True] * len(
+        result.packages
+    )
+    assert result.get("speedup") == result.speedup
+
+
+def test_template_engine_reports_cache_hits() -> None:
+    engine = OmniNodeTemplateEngine(enable_cache=True)
+    templates = asyncio.run(engine.load_templates())
+    first = engine.get_cache_stats()
+    assert "node_effect_v1" in templates and first["misses"] > 0
+    asyncio.run(engine.load_templates())
+    assert engine.get_cache_stats()["hits"] > first["hits"]
+    assert engine.invalidate_cache("node_effect_v1") == 1
