@@ -19,7 +19,7 @@ implements by routing the operation named in its input to a handler::
             return await self.dispatch(self.router, input_data.operation_type, input_data)
 
 Mixins derive from :class:`NodeBase` and extend it through cooperative hooks
-(``_on_initialize``, ``_on_shutdown``, ``_collect_health``,
+(``_on_configure``, ``_on_initialize``, ``_on_shutdown``, ``_collect_health``,
 ``_operation_started``, ``_operation_finished``), each calling ``super()``, so
 any combination of mixins composes in one class.
 """
@@ -270,6 +270,7 @@ class NodeBase:
         self._mixin_configs = self._resolve_mixin_configs()
         self._running = False
         self._started_at = 0.0
+        self._on_configure()
 
     @property
     def node_name(self) -> str:
@@ -407,6 +408,13 @@ class NodeBase:
         )
 
     # Cooperative hooks: mixins override these and call super().
+
+    def _on_configure(self) -> None:
+        """Set up state from the mixin config; runs at the end of ``__init__``.
+
+        Mixins override it, call ``super()._on_configure()`` first, then read
+        ``self.mixin_config(...)``.
+        """
 
     async def _on_initialize(self) -> None:
         """Start resources; mixins override and ``await super()._on_initialize()`` first."""

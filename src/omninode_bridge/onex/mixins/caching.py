@@ -6,12 +6,10 @@ import asyncio
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar, cast
 
-from omninode_bridge.onex.container import ModelONEXContainer
-from omninode_bridge.onex.contract import NodeContract
 from omninode_bridge.onex.mixins.config import MixinCachingConfig, MixinMetricsConfig
 from omninode_bridge.onex.mixins.introspection import to_jsonable
 from omninode_bridge.onex.mixins.metrics import MixinMetrics
@@ -123,13 +121,8 @@ class MixinCaching(NodeBase):
     Config: :class:`~omninode_bridge.onex.mixins.config.MixinCachingConfig`.
     """
 
-    def __init__(
-        self,
-        container: ModelONEXContainer,
-        *,
-        contract: NodeContract | Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(container, contract=contract)
+    def _on_configure(self) -> None:
+        super()._on_configure()
         self._cache_config = self.mixin_config(MixinCachingConfig)
         self._cache = TTLCache(
             max_size=self._cache_config.max_cache_size,

@@ -16,8 +16,6 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
-from omninode_bridge.onex.container import ModelONEXContainer
-from omninode_bridge.onex.contract import NodeContract
 from omninode_bridge.onex.enums import EnumCoreErrorCode, EnumHealthStatus, EnumLogLevel
 from omninode_bridge.onex.errors import ModelOnexError
 from omninode_bridge.onex.events import (
@@ -66,13 +64,8 @@ class MixinEventBus(NodeBase):
     Config: :class:`~omninode_bridge.onex.mixins.config.MixinEventBusConfig`.
     """
 
-    def __init__(
-        self,
-        container: ModelONEXContainer,
-        *,
-        contract: NodeContract | Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(container, contract=contract)
+    def _on_configure(self) -> None:
+        super()._on_configure()
         self._bus_config = self.mixin_config(MixinEventBusConfig)
         self._subscriptions: list[ProtocolSubscription] = []
 
@@ -204,13 +197,8 @@ class MixinEventHandler(MixinEventBus):
     Config: :class:`~omninode_bridge.onex.mixins.config.MixinEventHandlerConfig`.
     """
 
-    def __init__(
-        self,
-        container: ModelONEXContainer,
-        *,
-        contract: NodeContract | Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(container, contract=contract)
+    def _on_configure(self) -> None:
+        super()._on_configure()
         self._handler_config = self.mixin_config(MixinEventHandlerConfig)
         self._event_handlers: dict[str, EventHandler] = {}
         self._received = self._handled = self._failed = self._unhandled = 0
@@ -288,13 +276,8 @@ class MixinNodeLifecycle(MixinEventBus):
     Config: :class:`~omninode_bridge.onex.mixins.config.MixinNodeLifecycleConfig`.
     """
 
-    def __init__(
-        self,
-        container: ModelONEXContainer,
-        *,
-        contract: NodeContract | Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(container, contract=contract)
+    def _on_configure(self) -> None:
+        super()._on_configure()
         self._lifecycle_config = self.mixin_config(MixinNodeLifecycleConfig)
 
     async def _on_initialize(self) -> None:
@@ -323,13 +306,8 @@ class MixinIntrospectionPublisher(MixinEventBus, MixinNodeIntrospection):
     Config: :class:`~omninode_bridge.onex.mixins.config.MixinIntrospectionPublisherConfig`.
     """
 
-    def __init__(
-        self,
-        container: ModelONEXContainer,
-        *,
-        contract: NodeContract | Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(container, contract=contract)
+    def _on_configure(self) -> None:
+        super()._on_configure()
         self._publisher_config = self.mixin_config(MixinIntrospectionPublisherConfig)
 
     async def publish_introspection(self) -> ModelEventEnvelope:
@@ -359,13 +337,8 @@ class MixinEventDrivenNode(MixinEventHandler):
     Config: :class:`~omninode_bridge.onex.mixins.config.MixinEventDrivenNodeConfig`.
     """
 
-    def __init__(
-        self,
-        container: ModelONEXContainer,
-        *,
-        contract: NodeContract | Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(container, contract=contract)
+    def _on_configure(self) -> None:
+        super()._on_configure()
         self._driven_config = self.mixin_config(MixinEventDrivenNodeConfig)
 
     def consumed_topics(self) -> tuple[str, ...]:

@@ -5,11 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
-from typing import Any
 
-from omninode_bridge.onex.container import ModelONEXContainer
-from omninode_bridge.onex.contract import NodeContract
 from omninode_bridge.onex.enums import EnumCoreErrorCode
 from omninode_bridge.onex.errors import ModelOnexError
 from omninode_bridge.onex.mixins.blake3_hash import blake3_hexdigest
@@ -65,13 +61,8 @@ class MixinHashComputation(NodeBase):
     Config: :class:`~omninode_bridge.onex.mixins.config.MixinHashComputationConfig`.
     """
 
-    def __init__(
-        self,
-        container: ModelONEXContainer,
-        *,
-        contract: NodeContract | Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(container, contract=contract)
+    def _on_configure(self) -> None:
+        super()._on_configure()
         self._hash_config = self.mixin_config(MixinHashComputationConfig)
 
     @property

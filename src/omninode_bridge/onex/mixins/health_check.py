@@ -5,12 +5,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
-from omninode_bridge.onex.container import ModelONEXContainer
-from omninode_bridge.onex.contract import NodeContract
 from omninode_bridge.onex.enums import EnumHealthStatus
 from omninode_bridge.onex.mixins.config import MixinHealthCheckConfig
 from omninode_bridge.onex.node import ModelComponentHealth, NodeBase
@@ -43,13 +40,8 @@ class MixinHealthCheck(NodeBase):
     Config: :class:`~omninode_bridge.onex.mixins.config.MixinHealthCheckConfig`.
     """
 
-    def __init__(
-        self,
-        container: ModelONEXContainer,
-        *,
-        contract: NodeContract | Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(container, contract=contract)
+    def _on_configure(self) -> None:
+        super()._on_configure()
         self._health_config = self.mixin_config(MixinHealthCheckConfig)
         self._declared_components = {c.name: c for c in self._health_config.declared_components()}
         self._health_checks: dict[str, _Check] = {}

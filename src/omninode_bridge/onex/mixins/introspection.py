@@ -10,8 +10,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from omninode_bridge.onex.container import ModelONEXContainer
-from omninode_bridge.onex.contract import NodeContract
 from omninode_bridge.onex.enums import EnumLogLevel, EnumNodeType
 from omninode_bridge.onex.errors import ModelOnexError
 from omninode_bridge.onex.log_events import emit_log_event
@@ -141,13 +139,8 @@ class MixinRequestResponseIntrospection(NodeBase):
     Config: :class:`~omninode_bridge.onex.mixins.config.MixinRequestResponseIntrospectionConfig`.
     """
 
-    def __init__(
-        self,
-        container: ModelONEXContainer,
-        *,
-        contract: NodeContract | Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(container, contract=contract)
+    def _on_configure(self) -> None:
+        super()._on_configure()
         self._exchange_config = self.mixin_config(MixinRequestResponseIntrospectionConfig)
         self._exchanges: deque[ModelOperationRecord] = deque(
             maxlen=self._exchange_config.max_records

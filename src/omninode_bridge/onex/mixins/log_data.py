@@ -6,8 +6,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from omninode_bridge.onex.container import ModelONEXContainer
-from omninode_bridge.onex.contract import NodeContract
 from omninode_bridge.onex.enums import EnumLogLevel
 from omninode_bridge.onex.errors import ModelOnexError
 from omninode_bridge.onex.log_events import ModelLogEvent, emit_log_event
@@ -30,13 +28,8 @@ class MixinLogData(NodeBase):
     Config: :class:`~omninode_bridge.onex.mixins.config.MixinLogDataConfig`.
     """
 
-    def __init__(
-        self,
-        container: ModelONEXContainer,
-        *,
-        contract: NodeContract | Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(container, contract=contract)
+    def _on_configure(self) -> None:
+        super()._on_configure()
         self._log_config = self.mixin_config(MixinLogDataConfig)
         self._log_threshold = EnumLogLevel(self._log_config.log_level).numeric
         self._sensitive = [

@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from omninode_bridge.onex.container import ModelONEXContainer
-from omninode_bridge.onex.contract import NodeContract
 from omninode_bridge.onex.errors import ModelOnexError
 from omninode_bridge.onex.mixins.config import MixinMetricsConfig
 from omninode_bridge.onex.node import NodeBase, OperationCall, OperationOutcome
@@ -115,13 +113,8 @@ class MixinMetrics(NodeBase):
     Config: :class:`~omninode_bridge.onex.mixins.config.MixinMetricsConfig`.
     """
 
-    def __init__(
-        self,
-        container: ModelONEXContainer,
-        *,
-        contract: NodeContract | Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(container, contract=contract)
+    def _on_configure(self) -> None:
+        super()._on_configure()
         self._metrics_config = self.mixin_config(MixinMetricsConfig)
         self._counters: dict[str, float] = {}
         self._gauges: dict[str, float] = {}

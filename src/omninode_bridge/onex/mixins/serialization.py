@@ -8,8 +8,6 @@ from typing import Any
 
 import yaml
 
-from omninode_bridge.onex.container import ModelONEXContainer
-from omninode_bridge.onex.contract import NodeContract
 from omninode_bridge.onex.enums import EnumCoreErrorCode
 from omninode_bridge.onex.errors import ModelOnexError
 from omninode_bridge.onex.mixins.config import MixinCanonicalYAMLSerializerConfig
@@ -62,13 +60,8 @@ class MixinCanonicalYAMLSerializer(NodeBase):
     Config: :class:`~omninode_bridge.onex.mixins.config.MixinCanonicalYAMLSerializerConfig`.
     """
 
-    def __init__(
-        self,
-        container: ModelONEXContainer,
-        *,
-        contract: NodeContract | Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(container, contract=contract)
+    def _on_configure(self) -> None:
+        super()._on_configure()
         self._serializer_config = self.mixin_config(MixinCanonicalYAMLSerializerConfig)
 
     def serialize_canonical(self, data: object) -> str:

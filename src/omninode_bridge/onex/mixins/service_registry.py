@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final, Protocol
+from typing import Final, Protocol
 
-from omninode_bridge.onex.container import ModelONEXContainer, ServiceKey
-from omninode_bridge.onex.contract import NodeContract
+from omninode_bridge.onex.container import ServiceKey
 from omninode_bridge.onex.enums import EnumCoreErrorCode, EnumHealthStatus, EnumLogLevel
 from omninode_bridge.onex.errors import ModelOnexError
 from omninode_bridge.onex.log_events import emit_log_event
@@ -99,13 +97,8 @@ class MixinServiceRegistry(MixinNodeIntrospection):
     Config: :class:`~omninode_bridge.onex.mixins.config.MixinServiceRegistryConfig`.
     """
 
-    def __init__(
-        self,
-        container: ModelONEXContainer,
-        *,
-        contract: NodeContract | Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(container, contract=contract)
+    def _on_configure(self) -> None:
+        super()._on_configure()
         self._registry_config = self.mixin_config(MixinServiceRegistryConfig)
         self._registration: ModelServiceRegistration | None = None
 
