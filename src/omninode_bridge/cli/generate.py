@@ -24,6 +24,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -41,7 +42,7 @@ from omninode_bridge.errors import ContractError, OmniNodeError
 __all__ = ["generate", "register", "result_to_json"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-_STAGE_COUNT = 6
+_PIPE_WIDTH = 200
 
 
 def result_to_json(
@@ -111,7 +112,9 @@ def generate(
     Exit codes: 0 success; 1 failures or drift; 2 bad input.
     """
     console = Console()
-    err = Console(stderr=True)
+    if not console.is_terminal:
+        console = Console(width=_PIPE_WIDTH)  # pipes and CI logs: do not truncate names
+    err = Console(stderr=True, soft_wrap=True)
     if bool(contracts) == (prd is not None):
         err.print("error: give contract files or folders, or --prd FILE (not both)")
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -136,7 +139,7 @@ def generate(
         if as_json:
             console.print_json(json.dumps({"success": False, "errors": [str(exc)]}))
         else:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     if as_json:
         console.print_json(json.dumps(result_to_json(result, checks)))
@@ -252,7 +255,7 @@ def _print_human(
         )
     console.print(table)
     for error in result.errors:
-        console.print(f"[red]error:[/] {error}", highlight=False)
+        console.print(f"[red]error:[/] {escape(error)}", highlight=False)
     for item in checks:
         mark = "[green]passed[/]" if item.passed else "[red]failed[/]"
         console.print(f"{item.tool}: {mark} ({item.duration_ms:.0f} ms)")

@@ -1,0 +1,134 @@
+"""``omninode generate``: summary, JSON, dry-run, check, bad input, PRD, --run-tests."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from omninode_bridge.cli.app import app
+from omninode_bridge.codegen.checks import MYPY_CACHE_ENV
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "contracts"
+MINIMAL = FIXTURES / "sample_contracts" / "minimal_effect.yaml"
+LOCK = FIXTURES / "node_packages" / "distributed_lock_effect.yaml"
+BAD = FIXTURES / "schema_examples" / "invalid_circuit_breaker_threshold.yaml"
+PRD = "# Order Pricing Engine\n\n## Functional Requirements\n- Calculate order totals\n"
+
+runner = CliRunner()
+
+
+def files_under(root: Path) -> dict[str, tuple[int, bytes]]:
+    return {
+        str(p.relative_to(root)): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in root.rglob("*")
+        if p.is_file()
+    }
+
+
+def test_generate_writes_packages_and_prints_a_summary(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["generate", str(MINIMAL), str(LOCK), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "NodeMinimalEffect" in result.output and "written" in result.output
+    assert (out / "minimal_effect" / "v1_0_0" / "node.py").is_file()
+    assert (out / "distributed_lock_effect" / "v1_0_0" / "node.py").is_file()
+
+
+def test_json_output_lists_every_file(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["generate", str(MINIMAL), "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert document["success"] is True
+    [package] = document["packages"]
+    assert package["node"] == "NodeMinimalEffect"
+    assert package["files"]["v1_0_0/node.py"] == "new"
+    assert package["files"]["v1_0_0/handlers.py"] == "new"
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["generate", str(MINIMAL), "--out", str(out), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "new" in result.output and "v1_0_0/node.py" in result.output
+    assert not out.exists()
+
+
+def test_check_exits_1_on_drift_and_0_when_up_to_date(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    drift = runner.invoke(app, ["generate", str(MINIMAL), "--out", str(out), "--check"])
+    assert drift.exit_code == 1, drift.output
+    assert not out.exists()
+    assert runner.invoke(app, ["generate", str(MINIMAL), "--out", str(out)]).exit_code == 0
+    before = files_under(out)
+    clean = runner.invoke(app, ["generate", str(MINIMAL), "--out", str(out), "--check"])
+    assert clean.exit_code == 0, clean.output
+    assert "up to date" in clean.output
+    assert files_under(out) == before
+
+
+def test_bad_contract_exits_2_with_one_message_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["generate", str(MINIMAL), str(BAD), "--out", str(out)])
+    assert result.exit_code == 2
+    assert f"{BAD}:19: advanced_features.circuit_breaker.failure_threshold" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param([], id="no-input"),
+        pytest.param([str(MINIMAL), "--prd", "x.md"], id="both-inputs"),
+        pytest.param([str(MINIMAL), "--dry-run", "--check"], id="dry-run-and-check"),
+        pytest.param(["does-not-exist.yaml"], id="missing-file"),
+    ],
+)
+def test_bad_invocation_exits_2(tmp_path: Path, args: list[str]) -> None:
+    result = runner.invoke(app, ["generate", *args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_prd_generates_contracts_and_packages(tmp_path: Path) -> None:
+    prd = tmp_path / "pricing.md"
+    prd.write_text(PRD, encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["generate", "--prd", str(prd), "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    [contract] = document["contract_files"]
+    assert Path(contract).is_file() and Path(contract).parent == out / "contracts"
+    assert Path(document["packages"][0]["package_dir"], "node.py").is_file()
+
+
+def test_run_tests_checks_the_generated_packages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        MYPY_CACHE_ENV, str(Path(tempfile.gettempdir()) / "omninode-generated-mypy-cache")
+    )
+    contracts = tmp_path / "contracts"
+    contracts.mkdir()
+    shutil.copy(MINIMAL, contracts)
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["generate", str(contracts), "--out", str(out), "--run-tests", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    checks = {c["tool"]: c["passed"] for c in json.loads(result.output)["checks"]}
+    assert checks == {"ruff": True, "mypy": True, "pytest": True}
+    # a broken hand-written test makes --run-tests fail with exit code 1
+    user_test = out / "minimal_effect" / "v1_0_0" / "tests" / "test_handlers.py"
+    user_test.write_text(
+        user_test.read_text() + "\n\ndef test_broken() -> None:\n    assert 1 == 2\n"
+    )
+    failed = runner.invoke(app, ["generate", str(contracts), "--out", str(out), "--run-tests"])
+    assert failed.exit_code == 1
+    assert "pytest: failed" in failed.output
