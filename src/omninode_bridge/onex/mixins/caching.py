@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar, cast
 
 from omninode_bridge.onex.mixins.config import MixinCachingConfig, MixinMetricsConfig
-from omninode_bridge.onex.mixins.introspection import to_jsonable
+from omninode_bridge.onex.mixins.hashing import hexdigest
 from omninode_bridge.onex.mixins.metrics import MixinMetrics
 from omninode_bridge.onex.node import NodeBase
 
@@ -136,11 +134,12 @@ class MixinCaching(NodeBase):
         )
 
     def make_cache_key(self, *parts: object) -> str:
-        """A stable key from JSON-like parts (models, mappings, scalars)."""
-        text = json.dumps(
-            to_jsonable(list(parts)), sort_keys=True, separators=(",", ":"), default=str
-        )
-        return hashlib.sha256(text.encode()).hexdigest()
+        """A stable key from JSON-like parts (models, mappings, scalars).
+
+        Raises:
+            ModelOnexError: ``VALIDATION_ERROR`` for a part JSON cannot represent.
+        """
+        return hexdigest(list(parts))
 
     def cache_get(self, key: str, default: object = None) -> object:
         """The cached value under ``key``, else ``default``."""
