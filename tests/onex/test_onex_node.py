@@ -344,3 +344,28 @@ async def test_failed_initialize_cleans_up_and_raises_onex_error() -> None:
     assert info.value.details["phase"] == "initialize"
     assert NodeBrokenEffect.cleaned
     assert not broken.is_running
+
+
+class _YieldingRecorder(_Recorder):
+    """Yields to the loop inside its hooks, so concurrent calls interleave."""
+
+    async def _on_initialize(self) -> None:
+        await asyncio.sleep(0)
+        await super()._on_initialize()
+
+    async def _on_shutdown(self) -> None:
+        await asyncio.sleep(0)
+        await super()._on_shutdown()
+
+
+class NodeYieldingEffect(NodeEchoEffect, _YieldingRecorder):
+    def __init__(self, container: ModelONEXContainer) -> None:
+        self.events = []
+        super().__init__(container)
+
+
+async def test_concurrent_initialize_and_shutdown_run_the_hooks_once() -> None:
+    node = NodeYieldingEffect(ModelONEXContainer())
+    await asyncio.gather(node.initialize(), node.initialize())
+    await asyncio.gather(node.shutdown(), node.shutdown())
+    assert node.events == ["init", "shutdown"]

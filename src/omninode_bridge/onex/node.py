@@ -270,6 +270,7 @@ class NodeBase:
         self._mixin_configs = self._resolve_mixin_configs()
         self._running = False
         self._started_at = 0.0
+        self._lifecycle_lock = asyncio.Lock()
         self._on_configure()
 
     @property
@@ -288,36 +289,38 @@ class NodeBase:
         return found if isinstance(found, model) else model()
 
     async def initialize(self) -> None:
-        """Start the node and its mixins; a second call does nothing.
+        """Start the node and its mixins; a second (or concurrent) call does nothing.
 
         Raises:
             ModelOnexError: When a mixin or the node cannot start; what had
                 started is shut down again.
         """
-        if self._running:
-            return
-        try:
-            await self._on_initialize()
-        except Exception as exc:
-            await self._shutdown_quietly()
-            raise self._lifecycle_error("initialize", exc) from exc
-        self._running = True
-        self._started_at = self._clock()
+        async with self._lifecycle_lock:
+            if self._running:
+                return
+            try:
+                await self._on_initialize()
+            except Exception as exc:
+                await self._shutdown_quietly()
+                raise self._lifecycle_error("initialize", exc) from exc
+            self._running = True
+            self._started_at = self._clock()
         emit_log_event(EnumLogLevel.INFO, "node.initialized", self._log_fields())
 
     async def shutdown(self) -> None:
-        """Stop the node and its mixins; a second call does nothing.
+        """Stop the node and its mixins; a second (or concurrent) call does nothing.
 
         Raises:
             ModelOnexError: When a mixin fails to stop (the node is stopped anyway).
         """
-        if not self._running:
-            return
-        self._running = False
-        try:
-            await self._on_shutdown()
-        except Exception as exc:
-            raise self._lifecycle_error("shutdown", exc) from exc
+        async with self._lifecycle_lock:
+            if not self._running:
+                return
+            self._running = False
+            try:
+                await self._on_shutdown()
+            except Exception as exc:
+                raise self._lifecycle_error("shutdown", exc) from exc
         emit_log_event(EnumLogLevel.INFO, "node.shutdown", self._log_fields())
 
     async def health_check(self) -> ModelHealthRecord:
