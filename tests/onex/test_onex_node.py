@@ -369,3 +369,34 @@ async def test_concurrent_initialize_and_shutdown_run_the_hooks_once() -> None:
     await asyncio.gather(node.initialize(), node.initialize())
     await asyncio.gather(node.shutdown(), node.shutdown())
     assert node.events == ["init", "shutdown"]
+
+
+async def test_shutdown_waits_for_running_operations() -> None:
+    node = NodeEchoEffect(ModelONEXContainer())
+    await node.initialize()
+    running = asyncio.create_task(node.dispatch(node.router, "slow", {}))
+    await asyncio.sleep(0)
+    assert node.operations_in_flight == 1
+    stopping = asyncio.create_task(node.shutdown())
+    await asyncio.sleep(0)
+    assert not node.is_running
+    assert not stopping.done()
+    with pytest.raises(ModelOnexError):  # new work is refused while draining
+        await node.execute_effect({"operation": "echo"})
+    node.release.set()
+    assert await running == {}
+    await stopping
+    assert node.operations_in_flight == 0
+
+
+async def test_shutdown_stops_waiting_after_the_drain_timeout() -> None:
+    node = NodeEchoEffect(ModelONEXContainer())
+    await node.initialize()
+    running = asyncio.create_task(node.dispatch(node.router, "slow", {}))
+    await asyncio.sleep(0)
+    with capture_log_events() as events:
+        await node.shutdown(drain_timeout_seconds=0.01)
+    assert "node.shutdown.operations_still_running" in [e.message for e in events]
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running

@@ -271,6 +271,9 @@ class NodeBase:
         self._running = False
         self._started_at = 0.0
         self._lifecycle_lock = asyncio.Lock()
+        self._operations_running = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._on_configure()
 
     @property
@@ -307,8 +310,12 @@ class NodeBase:
             self._started_at = self._clock()
         emit_log_event(EnumLogLevel.INFO, "node.initialized", self._log_fields())
 
-    async def shutdown(self) -> None:
+    async def shutdown(self, *, drain_timeout_seconds: float = 30.0) -> None:
         """Stop the node and its mixins; a second (or concurrent) call does nothing.
+
+        New operations are refused at once; operations already running get up
+        to ``drain_timeout_seconds`` to finish before the mixins stop (a
+        warning is logged for those still running then).
 
         Raises:
             ModelOnexError: When a mixin fails to stop (the node is stopped anyway).
@@ -317,11 +324,17 @@ class NodeBase:
             if not self._running:
                 return
             self._running = False
+            await self._drain(drain_timeout_seconds)
             try:
                 await self._on_shutdown()
             except Exception as exc:
                 raise self._lifecycle_error("shutdown", exc) from exc
         emit_log_event(EnumLogLevel.INFO, "node.shutdown", self._log_fields())
+
+    @property
+    def operations_in_flight(self) -> int:
+        """Operations started and not finished yet."""
+        return self._operations_running
 
     async def health_check(self) -> ModelHealthRecord:
         """Check the node: its lifecycle plus every component the mixins report."""
@@ -368,6 +381,8 @@ class NodeBase:
                 correlation_id=correlation_id,
             )
         call = OperationCall(operation, payload, correlation_id, time.perf_counter())
+        self._operations_running += 1
+        self._idle.clear()
         self._operation_started(call)
         result: OutT | None = None
         error: BaseException | None = None
@@ -381,6 +396,9 @@ class NodeBase:
         finally:
             duration_ms = (time.perf_counter() - call.started) * 1000.0
             self._operation_finished(call, OperationOutcome(duration_ms, result, error))
+            self._operations_running -= 1
+            if self._operations_running == 0:
+                self._idle.set()
         return result
 
     async def dispatch(
@@ -482,6 +500,19 @@ class NodeBase:
             error_code=EnumCoreErrorCode.INTERNAL_ERROR,
             details={"node": self.node_name, "phase": phase},
         )
+
+    async def _drain(self, timeout_seconds: float) -> None:
+        try:
+            async with asyncio.timeout(timeout_seconds):
+                await self._idle.wait()
+        except TimeoutError:
+            emit_log_event(
+                EnumLogLevel.WARNING,
+                "node.shutdown.operations_still_running",
+                self._log_fields(
+                    in_flight=self._operations_running, drain_timeout_seconds=timeout_seconds
+                ),
+            )
 
     async def _shutdown_quietly(self) -> None:
         try:

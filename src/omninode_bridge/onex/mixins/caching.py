@@ -127,7 +127,7 @@ class MixinCaching(NodeBase):
             ttl_seconds=self._cache_config.cache_ttl_seconds,
             clock=self._clock,
         )
-        self._in_flight: dict[str, asyncio.Future[object]] = {}
+        self._pending_computations: dict[str, asyncio.Future[object]] = {}
         self._count_hits = (
             isinstance(self, MixinMetrics)
             and self.mixin_config(MixinMetricsConfig).track_cache_hit_rate
@@ -182,11 +182,11 @@ class MixinCaching(NodeBase):
         value = self.cache_get(key, _ABSENT)
         if value is not _ABSENT:
             return cast(T, value)
-        pending = self._in_flight.get(key)
+        pending = self._pending_computations.get(key)
         if pending is not None:
             return cast(T, await asyncio.shield(pending))
         future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
-        self._in_flight[key] = future
+        self._pending_computations[key] = future
         try:
             result = await compute()
         except BaseException as exc:
@@ -194,7 +194,7 @@ class MixinCaching(NodeBase):
             future.exception()  # marks it retrieved when nobody else waits
             raise
         finally:
-            self._in_flight.pop(key, None)
+            self._pending_computations.pop(key, None)
         future.set_result(result)
         self.cache_set(key, result, ttl_seconds=ttl_seconds)
         return result
