@@ -250,10 +250,9 @@ class SchemaTranslator:
         has_default = "default" in schema
         default_value: Json = _json(schema.get("default")) if has_default else None
         nullable = not required and not has_default
+        already_optional = info.annotation == "None" or info.annotation.endswith("| None")
         annotation = (
-            f"{info.annotation} | None"
-            if nullable and info.annotation != "None"
-            else info.annotation
+            f"{info.annotation} | None" if nullable and not already_optional else info.annotation
         )
         default_src = None
         if has_default:
@@ -625,7 +624,9 @@ def _as_num(value: float, is_int: bool) -> int | float:
 
 
 def _num_src(value: float, is_int: bool) -> str:
-    return repr(int(value)) if is_int and float(value).is_integer() else repr(value)
+    if is_int and float(value).is_integer():
+        return repr(int(value))
+    return repr(float(value))
 
 
 def _wrong(kind: str) -> Violation:

@@ -369,6 +369,9 @@ def _read_or_none(path: Path) -> str | None:
 
 def atomic_write_all(writes: Sequence[tuple[Path, str]]) -> None:
     """Write every ``(path, text)`` via temporary files renamed into place at the end."""
+    for path, _text in writes:
+        if path.is_dir():
+            raise GenerationError(f"cannot write {path}: a folder is in the way")
     temps: list[tuple[str, Path]] = []
     try:
         for path, text in writes:
