@@ -586,6 +586,7 @@ class CodegenWorkflow:
         plan = writer.plan(job.files)
         job.plan = plan
         if run.dry_run:
+            job.files = []
             return {"planned": len(plan.files)}
         manifest = Manifest(
             generator_version=GENERATOR_VERSION,
@@ -603,6 +604,7 @@ class CodegenWorkflow:
         )
         writer.apply(job.files, plan, manifest)
         job.written = True
+        job.files = []  # rendered text is on disk now; keep memory flat across many contracts
         written = [
             str(root / p.path)
             for p in plan.files
