@@ -1,13 +1,24 @@
 """Code generation: contracts in, ONEX node packages out.
 
 * :mod:`~omninode_bridge.codegen.naming`: how contract names become Python names.
-* :mod:`~omninode_bridge.codegen.schema_models`: JSON Schema to pydantic model specs.
+* :mod:`~omninode_bridge.codegen.schema_models`: JSON Schema to pydantic model specs,
+  with a valid example and one rejected input per constraint.
+* :mod:`~omninode_bridge.codegen.spec`: everything the templates need about a node.
+* :mod:`~omninode_bridge.codegen.render`: the files of a package, stage by stage.
 * :mod:`~omninode_bridge.codegen.writer`: plans, atomic writes, manifest, drift.
+* :mod:`~omninode_bridge.codegen.checks`: ruff, mypy --strict and pytest over packages.
 * ``templates/*.j2``: the built-in templates (template id ``X`` is ``X.j2``).
+
+The pipeline that runs these as six executor stages is
+:class:`omninode_bridge.agents.workflows.CodegenWorkflow`.
 """
 
 from __future__ import annotations
 
+from omninode_bridge.codegen.checks import CheckResult, run_package_checks
+from omninode_bridge.codegen.render import TEMPLATE_IDS, PackageRenderer, TemplateRenderer
+from omninode_bridge.codegen.schema_models import EnumSpec, FieldSpec, ModelSpec, SchemaTranslator
+from omninode_bridge.codegen.spec import NodeSpec, OperationSpec, build_node_spec
 from omninode_bridge.codegen.writer import (
     MANIFEST_NAME,
     FileAction,
@@ -18,16 +29,30 @@ from omninode_bridge.codegen.writer import (
     PackagePlan,
     PackageWriter,
     Provenance,
+    is_fresh,
 )
 
 __all__ = [
     "MANIFEST_NAME",
+    "TEMPLATE_IDS",
+    "CheckResult",
+    "EnumSpec",
+    "FieldSpec",
     "FileAction",
     "FileOwner",
     "FilePlan",
     "GeneratedFile",
     "Manifest",
+    "ModelSpec",
+    "NodeSpec",
+    "OperationSpec",
     "PackagePlan",
+    "PackageRenderer",
     "PackageWriter",
     "Provenance",
+    "SchemaTranslator",
+    "TemplateRenderer",
+    "build_node_spec",
+    "is_fresh",
+    "run_package_checks",
 ]
