@@ -604,7 +604,8 @@ class CodegenWorkflow:
         )
         writer.apply(job.files, plan, manifest)
         job.written = True
-        job.files = []  # rendered text is on disk now; keep memory flat across many contracts
+        # The text is on disk now: release it so memory stays flat over many contracts.
+        job.files, job.spec, job.renderer = [], None, None
         written = [
             str(root / p.path)
             for p in plan.files
