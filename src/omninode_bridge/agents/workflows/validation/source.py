@@ -157,7 +157,7 @@ class ParsedSource:
         return chain
 
     def used_names(self) -> set[str]:
-        """Names read anywhere: ``Name`` loads, roots of attribute chains, string annotations."""
+        """Names read anywhere: ``Name`` loads, string annotations, ``cast("T", ...)`` types."""
         if self._used_names is None:
             used = {n.id for n in self.nodes(ast.Name) if not isinstance(n.ctx, ast.Store)}
             for const in self.nodes(ast.Constant):
@@ -196,6 +196,16 @@ class ParsedSource:
 
 
 def _in_annotation(source: ParsedSource, node: ast.AST) -> bool:
+    parent = source.parents.get(node)
+    if (
+        isinstance(parent, ast.Call)
+        and parent.args
+        and parent.args[0] is node
+        and dotted_name(parent.func).rsplit(".", 1)[-1] == "cast"
+    ):
+        return True
+    if isinstance(parent, ast.keyword) and parent.arg == "bound":
+        return True
     child: ast.AST = node
     for parent in source.ancestors(node):
         if isinstance(parent, ast.arg) and parent.annotation is child:
