@@ -14,6 +14,7 @@ keep their documented spelling and sit inside the tree::
     │   ├── StepTimeoutError         a step exceeded its timeout (also a TimeoutError)
     │   └── WorkflowFailedError      fast-fail stop, carries the WorkflowResult
     ├── ContractError                a contract or PRD could not be loaded; lists problems
+    │   ├── ContractValidationError  carries every problem as file:line: field: message
     │   └── MixinError               unknown mixin, bad mixin config, missing required mixin
     ├── TemplateError                template missing or failed to render
     ├── GenerationError              the generator could not produce or write a package
@@ -36,10 +37,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from omninode_bridge.agents.workflows.models import WorkflowResult
+    from omninode_bridge.contracts.problems import ContractProblem
 
 __all__ = [
     "ConfigError",
     "ContractError",
+    "ContractValidationError",
     "CycleError",
     "EventBusError",
     "GenerationError",
@@ -119,6 +122,19 @@ class WorkflowFailedError(WorkflowException, RuntimeError):
 
 class ContractError(OmniNodeError):
     """A contract or PRD could not be loaded; the message lists every problem."""
+
+
+class ContractValidationError(ContractError):
+    """A contract error that carries its problems, one per line in the message.
+
+    Attributes:
+        problems: Every problem found (file, line, field, message), ordered by
+            file and line.
+    """
+
+    def __init__(self, message: str, problems: tuple[ContractProblem, ...]) -> None:
+        self.problems = problems
+        super().__init__(message)
 
 
 @dataclass(frozen=True, slots=True)

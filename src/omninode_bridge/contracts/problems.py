@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from omninode_bridge.errors import ContractError
+from omninode_bridge.errors import ContractValidationError
 
 __all__ = [
     "ContractProblem",
@@ -41,20 +41,6 @@ class ContractProblem:
     def sort_key(self) -> tuple[str, int, str, str]:
         """Order by file, then line, then field."""
         return (self.file, self.line or 0, self.field, self.message)
-
-
-class ContractValidationError(ContractError):
-    """A :class:`~omninode_bridge.errors.ContractError` that carries its problems.
-
-    The message lists every problem, one per line, as ``file:line: field: message``.
-
-    Attributes:
-        problems: Every problem found, ordered by file and line.
-    """
-
-    def __init__(self, message: str, problems: tuple[ContractProblem, ...]) -> None:
-        self.problems = problems
-        super().__init__(message)
 
 
 def raise_for_problems(problems: Iterable[ContractProblem]) -> None:
