@@ -15,8 +15,9 @@ PAT002   swallowed_exception       ``except Exception`` whose body neither raise
                                    anything (a log) nor uses the error
 PAT003   mutable_default_argument  a list/dict/set literal, comprehension or
                                    ``list()``/``dict()``/``set()``/``deque()`` default
-PAT004   hardcoded_secret          a literal assigned to a password/secret/token/API key
-                                   name, a known token format, a URL with a password
+PAT004   hardcoded_secret          a random-looking literal (not a word or label) bound to
+                                   a password/secret/token/API key name, a known token
+                                   format, a URL with a password
 PAT005   sql_string_formatting     SQL text built with an f-string, ``%``, ``.format``
                                    or ``+``
 PAT006   blocking_call_in_async    ``time.sleep``, ``requests``, ``open``, sockets,
@@ -280,6 +281,8 @@ _TOKEN_FORMATS = re.compile(
 _URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]+:([^/\s@]+)@", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"^(?:[<{$%*x.\-_ ]|\{\{|\$\{)|^[A-Z][A-Z0-9_]+$|\s")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_WORDS = re.compile(r"^[A-Za-z]+(?:[-_.:/][A-Za-z]+)*$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
 def _secret_name(name: str) -> bool:
@@ -294,6 +297,8 @@ def _secret_name(name: str) -> bool:
 
 def _secret_value(value: str, name: str) -> bool:
     if len(value) < 6 or len(set(value)) < 3 or _PLACEHOLDER.search(value):
+        return False
+    if _WORDS.match(value):  # "next_token", "Access-Control-Allow-Credentials": labels
         return False
     lowered = value.lower()
     return lowered not in {name.lower(), "password", "changeme", "example", "redacted"}
@@ -313,7 +318,7 @@ def _secret_sites(source: ParsedSource) -> Iterator[tuple[str, ast.AST]]:
     for mapping in source.nodes(ast.Dict):
         for key, value in zip(mapping.keys, mapping.values, strict=True):
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                yield key.value, value
+                yield (key.value if _IDENTIFIER.match(key.value) else ""), value
     for func in source.functions():
         positional = [*func.args.posonlyargs, *func.args.args]
         for arg, default in zip(
@@ -521,7 +526,6 @@ _BLOCKING: dict[str, float] = {
     "urllib.request.urlopen": 0.9,
     "open": 0.85,
     "io.open": 0.85,
-    "socket.socket": 0.85,
     "socket.create_connection": 0.9,
     "subprocess.run": 0.85,
     "subprocess.call": 0.85,
@@ -631,6 +635,8 @@ def _detect_unused_imports(scan: _Scan) -> None:
             isinstance(p, ast.Try) and any(_catches_import_error(h) for h in p.handlers)
             for p in scan.source.ancestors(node)
         )
+        if _noqa_f401(scan.source, node):
+            continue
         for alias in node.names:
             if alias.name == "*" or (alias.asname and alias.asname == alias.name.split(".")[-1]):
                 continue
@@ -644,6 +650,16 @@ def _detect_unused_imports(scan: _Scan) -> None:
                 f"'{bound}' is imported and never used",
                 f"delete the import of {alias.name}, or list it in __all__ if it is re-exported",
             )
+
+
+_NOQA_F401 = re.compile(r"#\s*noqa(?!:)|#\s*noqa:[^#]*\bF401\b", re.IGNORECASE)
+
+
+def _noqa_f401(source: ParsedSource, node: ast.AST) -> bool:
+    """A ``# noqa`` or ``# noqa: F401`` on the import marks a deliberate re-export."""
+    first = getattr(node, "lineno", 0)
+    last = getattr(node, "end_lineno", None) or first
+    return any(_NOQA_F401.search(source.line_text(n)) for n in range(first, last + 1))
 
 
 def _catches_import_error(handler: ast.ExceptHandler) -> bool:
