@@ -34,7 +34,7 @@ def test_generate_writes_packages_and_prints_a_summary(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = runner.invoke(app, ["generate", str(MINIMAL), str(LOCK), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "NodeMinimalEffect" in result.output and "written" in result.output
+    assert "minimal_effect/v1_0_0" in result.output and "written" in result.output
     assert (out / "minimal_effect" / "v1_0_0" / "node.py").is_file()
     assert (out / "distributed_lock_effect" / "v1_0_0" / "node.py").is_file()
 

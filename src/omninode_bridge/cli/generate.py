@@ -243,13 +243,15 @@ def _print_human(
             console.print(f"[bold]{package.class_name}[/]  {package.package_dir}")
             for path, action in package.files:
                 console.print(f"  {action.value:<10} {path}", highlight=False)
-    table = Table(title="omninode generate", show_lines=False)
-    for column in ("node", "package", "new", "changed", "unchanged", "kept", "stale", "status"):
-        table.add_column(column)
+    out = result.packages[0].package_dir.parent.parent if result.packages else ""
+    table = Table(title=f"omninode generate -> {out}", show_lines=False)
+    table.add_column("package", no_wrap=True)
+    for column in ("new", "chg", "same", "kept", "stale"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True, min_width=10)
     for package in result.packages:
         table.add_row(
-            package.class_name,
-            str(package.package_dir),
+            f"{package.service_name}/{package.package_dir.name}",
             *(str(package.count(a)) for a in _COUNTED),
             _status(result, package),
         )
