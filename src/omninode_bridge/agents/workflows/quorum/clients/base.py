@@ -12,8 +12,10 @@ from __future__ import annotations
 import abc
 import asyncio
 import email.utils
+import functools
 import os
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -88,6 +90,12 @@ class Completion:
     usage: TokenUsage = field(default_factory=TokenUsage)
     attempts: int = 1
     status: int = 200
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    # Loading the CA bundle costs tens of milliseconds; every client shares one context.
+    return httpx.create_ssl_context()
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
@@ -214,6 +222,7 @@ class LLMClient(abc.ABC):
             self._http = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.timeout),
                 transport=transport,
+                verify=_ssl_context(),
                 limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
                 headers={"user-agent": "omninode-bridge-quorum"},
             )
