@@ -261,7 +261,7 @@ class PatternFeedbackLearner:
     async def record(
         self,
         pattern: DetectedPattern | str,
-        feedback_type: FeedbackType,
+        feedback_type: FeedbackType | str,
         *,
         confidence: float | None = None,
         user_provided: bool = True,

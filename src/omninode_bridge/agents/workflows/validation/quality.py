@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import ast
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Protocol
 
 from omninode_bridge.agents.workflows.validation.base import FindingSink
 from omninode_bridge.agents.workflows.validation.completeness import docstring_targets
@@ -38,9 +39,10 @@ from omninode_bridge.agents.workflows.validation.models import (
     ValidationContext,
     ValidatorReport,
 )
-from omninode_bridge.agents.workflows.validation.source import ParsedSource
+from omninode_bridge.agents.workflows.validation.patterns import DetectedPattern
+from omninode_bridge.agents.workflows.validation.source import ParsedSource, parse_source
 
-__all__ = ["QualityValidator", "complexity_by_function"]
+__all__ = ["PatternFeedbackRecorder", "QualityValidator", "complexity_by_function"]
 
 _Func = ast.FunctionDef | ast.AsyncFunctionDef
 _BRANCHES: tuple[type[ast.AST], ...] = (
@@ -91,6 +93,16 @@ def _is_static(func: _Func) -> bool:
     return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in func.decorator_list)
 
 
+class PatternFeedbackRecorder(Protocol):
+    """Where verdicts on detections go (``PatternFeedbackLearner`` fits)."""
+
+    async def record(
+        self, pattern: DetectedPattern, feedback_type: str, *, user_provided: bool = ...
+    ) -> object:
+        """Record one verdict."""
+        ...
+
+
 class QualityValidator:
     """Scores code quality and fails under ``min_score``.
 
@@ -98,16 +110,48 @@ class QualityValidator:
         min_score: Lowest passing score (0 to 1); see the module docstring.
         max_complexity: Cyclomatic complexity above which a function is reported.
         max_line_length: Longest allowed line.
+        feedback: Where :meth:`validate_and_record_feedback` records its
+            automated verdicts (nothing is recorded without one).
     """
 
     name = "quality"
 
     def __init__(
-        self, min_score: float = 0.7, *, max_complexity: int = 10, max_line_length: int = 100
+        self,
+        min_score: float = 0.7,
+        *,
+        max_complexity: int = 10,
+        max_line_length: int = 100,
+        feedback: PatternFeedbackRecorder | None = None,
     ) -> None:
         self.min_score = min_score
         self.max_complexity = max_complexity
         self.max_line_length = max_line_length
+        self.feedback = feedback
+
+    async def validate_and_record_feedback(
+        self,
+        code: str,
+        patterns: Sequence[DetectedPattern],
+        issues: Sequence[Mapping[str, object]],
+        *,
+        context: ValidationContext | None = None,
+    ) -> ValidatorReport:
+        """Score ``code`` and record automated verdicts on its detected ``patterns``.
+
+        A detection listed in ``issues`` (matched on ``pattern`` name and
+        ``location``) is recorded as a true positive, any other detected
+        anti-pattern as a false positive, both with the automated weight.
+        """
+        if self.feedback is not None:
+            confirmed = {(i.get("pattern"), i.get("location")) for i in issues}
+            for pattern in patterns:
+                if not pattern.is_anti_pattern:
+                    continue
+                kept = (pattern.name, pattern.location) in confirmed
+                verdict = "true_positive" if kept else "false_positive"
+                await self.feedback.record(pattern, verdict, user_provided=False)
+        return self.check(parse_source(code), context or ValidationContext(node_type="auto"))
 
     def check(self, source: ParsedSource, context: ValidationContext) -> ValidatorReport:
         """Report complexity, type-hint and style findings and the score."""
