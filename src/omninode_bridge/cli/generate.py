@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -244,7 +245,7 @@ def _print_human(
             for path, action in package.files:
                 console.print(f"  {action.value:<10} {path}", highlight=False)
     out = result.packages[0].package_dir.parent.parent if result.packages else ""
-    table = Table(title=f"omninode generate -> {out}", show_lines=False)
+    table = Table(title=f"omninode generate -> {out}", box=box.SIMPLE_HEAD)
     table.add_column("package", no_wrap=True)
     for column in ("new", "chg", "same", "kept", "stale"):
         table.add_column(column, justify="right", no_wrap=True)
