@@ -295,3 +295,18 @@ def test_template_engine_reports_cache_hits() -> None:
     asyncio.run(engine.load_templates())
     assert engine.get_cache_stats()["hits"] > first["hits"]
     assert engine.invalidate_cache("node_effect_v1") == 1
+
+
+def test_quality_stage_stops_code_that_fails_validation(contracts: Path, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    builtin = Path(CodegenWorkflow().template_manager.template_path("node_effect_v1"))
+    (templates / "node_effect_v1.j2").write_text(
+        builtin.read_text() + '\n\ndef debug() -> None:\n    """Print."""\n    print("x")\n'
+    )
+    out = tmp_path / "out"
+    result = asyncio.run(CodegenWorkflow(template_dir=templates).generate([contracts], out))
+    assert not result.success
+    assert result.workflow is not None and result.workflow.failed_stage == "quality"
+    assert any("ONEX005" in error for error in result.errors)
+    assert not out.exists()
