@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import enum
 import json
+import multiprocessing
 import os
+import threading
 import tokenize
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -161,8 +163,19 @@ def validate_files(
     if count <= 1 or len(jobs) < _POOL_MIN_FILES:
         return [validate_file(job) for job in jobs]
     chunk = max(1, len(jobs) // (count * 4))
-    with ProcessPoolExecutor(max_workers=count) as pool:
+    with ProcessPoolExecutor(max_workers=count, mp_context=_pool_context()) as pool:
         return list(pool.map(validate_file, jobs, chunksize=chunk))
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """``fork`` (cheapest) while this process runs one thread; ``forkserver``
+    otherwise, since forking a process with running threads can deadlock."""
+    methods = multiprocessing.get_all_start_methods()
+    if threading.active_count() == 1 and "fork" in methods:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context()
 
 
 def _finding_dict(finding: Finding) -> dict[str, object]:
