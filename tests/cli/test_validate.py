@@ -141,3 +141,16 @@ def test_process_pool_gives_the_same_results_as_one_process(tmp_path: Path) -> N
     assert [r.rule_ids for r in parallel] == [r.rule_ids for r in serial]
     assert [r.file_path for r in parallel] == [str(f) for f in files]
     assert sum(1 for r in serial if "PAT008" in r.rule_ids) == 6
+
+
+def test_unknown_node_type_is_bad_input(broken: Path) -> None:
+    result = runner.invoke(app, ["validate", "--node-type", "gateway", str(broken)])
+    assert result.exit_code == 2
+    assert "gateway" in result.output
+
+
+def test_declared_node_type_checks_the_base_class(broken: Path) -> None:
+    result = runner.invoke(app, ["validate", "--json", "--node-type", "compute", str(broken)])
+    assert result.exit_code == 1
+    rules = {f["rule_id"] for f in json.loads(result.output)["files"][0]["findings"]}
+    assert {"ONEX001", "ONEX002", "CMP002"} <= rules

@@ -48,6 +48,7 @@ from omninode_bridge.agents.workflows.validation.rules import RULES
 from omninode_bridge.errors import ValidationException
 
 __all__ = [
+    "NodeTypeOption",
     "OutputFormat",
     "collect_files",
     "register",
@@ -77,6 +78,16 @@ _SKIP_DIRS = {
 }
 #: Below this many files the pool costs more than it saves.
 _POOL_MIN_FILES = 8
+
+
+class NodeTypeOption(enum.StrEnum):
+    """Node type to check files against; ``auto`` reads it from the node class."""
+
+    AUTO = "auto"
+    EFFECT = "effect"
+    COMPUTE = "compute"
+    REDUCER = "reducer"
+    ORCHESTRATOR = "orchestrator"
 
 
 class OutputFormat(enum.StrEnum):
@@ -323,8 +334,8 @@ def validate(
         OutputFormat, typer.Option("--format", "-f", help="text, json or sarif.")
     ] = OutputFormat.TEXT,
     node_type: Annotated[
-        str, typer.Option(help="effect, compute, reducer, orchestrator or auto (from the code).")
-    ] = "auto",
+        NodeTypeOption, typer.Option(help="Node type, or auto to read it from the node class.")
+    ] = NodeTypeOption.AUTO,
     min_score: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Lowest passing quality score.")
     ] = 0.7,
@@ -348,7 +359,7 @@ def validate(
         raise _fail(str(exc)) from None
     if not files:
         raise _fail(f"no Python files under {', '.join(str(p) for p in paths)}")
-    results = validate_files(files, node_type=node_type, min_score=min_score, workers=workers)
+    results = validate_files(files, node_type=node_type.value, min_score=min_score, workers=workers)
     fmt = OutputFormat.JSON if as_json else output_format
     if fmt is OutputFormat.TEXT:
         typer.echo(render_text(results))
