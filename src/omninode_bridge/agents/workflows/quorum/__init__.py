@@ -14,6 +14,12 @@ from omninode_bridge.agents.workflows.quorum.clients import (
     RetryPolicy,
     client_from_config,
 )
+from omninode_bridge.agents.workflows.quorum.drafting import (
+    ContractDraft,
+    ContractDrafter,
+    build_drafter_from_settings,
+    write_contracts,
+)
 from omninode_bridge.agents.workflows.quorum.errors import (
     InvalidReplyError,
     ProviderError,
@@ -52,6 +58,8 @@ __all__ = [
     "ChatCompletionsClient",
     "CodestralClient",
     "Completion",
+    "ContractDraft",
+    "ContractDrafter",
     "ExclusionKind",
     "GLMClient",
     "GeminiClient",
@@ -77,7 +85,9 @@ __all__ = [
     "RecordingTransport",
     "RetryPolicy",
     "TokenUsage",
+    "build_drafter_from_settings",
     "build_quorum_from_settings",
     "client_from_config",
     "load_quorum_settings",
+    "write_contracts",
 ]

@@ -22,6 +22,7 @@ Example file::
          provider: openai, endpoint: "http://127.0.0.1:11434/v1"}
     prices:
       gemini-1.5-pro: {input_per_million: 1.25, output_per_million: 5.0}
+    draft_model: local          # drafts contracts from a PRD (see drafting.py)
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from omninode_bridge.agents.workflows.quorum.clients import SleepFn, client_from_config
+from omninode_bridge.agents.workflows.quorum.clients import (
+    LLMClient,
+    SleepFn,
+    client_from_config,
+)
 from omninode_bridge.agents.workflows.quorum.models import DEFAULT_QUORUM_MODELS, ModelConfig
 from omninode_bridge.agents.workflows.quorum.pricing import DEFAULT_PRICES, ModelPrice, PriceTable
 from omninode_bridge.agents.workflows.quorum.quorum import AIQuorum
@@ -57,6 +62,7 @@ __all__ = [
     "QuorumModelSettings",
     "QuorumSettings",
     "build_quorum_from_settings",
+    "client_for_model",
     "key_variables",
     "load_quorum_settings",
 ]
@@ -73,6 +79,7 @@ _ENV_FIELDS = {
     "OMNINODE_QUORUM_MIN_WEIGHT": "min_participating_weight",
     CASSETTE_ENV: "cassette",
     CASSETTE_MODE_ENV: "cassette_mode",
+    "OMNINODE_QUORUM_DRAFT_MODEL": "draft_model",
 }
 
 
@@ -144,6 +151,7 @@ class QuorumSettings(BaseModel):
     prices: dict[str, PriceSettings] = Field(default_factory=dict)
     cassette: Path | None = None
     cassette_mode: RecordMode = RecordMode.REPLAY
+    draft_model: str | None = None
 
     @property
     def model_settings(self) -> list[QuorumModelSettings]:
@@ -215,6 +223,29 @@ def _needs_key(model: QuorumModelSettings) -> bool:
     return bool(model.api_key_env) or provider != "openai"
 
 
+def client_for_model(
+    settings: QuorumSettings,
+    model: QuorumModelSettings,
+    *,
+    environ: Mapping[str, str] | None = None,
+    sleep: SleepFn | None = None,
+) -> LLMClient | None:
+    """The client for ``model``, or None when it has no key and nothing is replayed."""
+    env = os.environ if environ is None else environ
+    key = _api_key(model, env)
+    replaying = settings.cassette is not None and settings.cassette_mode is RecordMode.REPLAY
+    if _needs_key(model) and not key and not replaying:
+        return None
+    transport = (
+        RecordingTransport(settings.cassette, settings.cassette_mode)
+        if settings.cassette is not None
+        else None
+    )
+    return client_from_config(
+        model.to_config(), api_key=key, json_mode=model.json_mode, transport=transport, sleep=sleep
+    )
+
+
 def build_quorum_from_settings(
     settings: QuorumSettings | None = None,
     *,
@@ -246,24 +277,10 @@ def build_quorum_from_settings(
         price_table=settings.price_table(),
         auto_register=False,
     )
-    replaying = settings.cassette is not None and settings.cassette_mode is RecordMode.REPLAY
     for model in models:
-        key = _api_key(model, env)
-        if not model.enabled or (_needs_key(model) and not key and not replaying):
-            continue
-        transport = (
-            RecordingTransport(settings.cassette, settings.cassette_mode)
-            if settings.cassette is not None
-            else None
-        )
-        client = client_from_config(
-            model.to_config(),
-            api_key=key,
-            json_mode=model.json_mode,
-            transport=transport,
-            sleep=sleep,
-        )
-        quorum.register_client(model.model_id, client)
+        client = client_for_model(settings, model, environ=env, sleep=sleep)
+        if model.enabled and client is not None:
+            quorum.register_client(model.model_id, client)
     if not quorum.enabled:
         log.info(
             "quorum.off", reason="no API keys configured", key_variables=key_variables(settings)
