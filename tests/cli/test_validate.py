@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -15,6 +16,13 @@ from omninode_bridge.cli.validate import collect_files, validate_files
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "validation"
 GOOD_NODE = (FIXTURES / "nodes" / "good_effect_node.py").read_text(encoding="utf-8")
 SARIF_SCHEMA = FIXTURES / "sarif-schema-2.1.0.json"
+LOCK_CONTRACT = (
+    Path(__file__).resolve().parents[1]
+    / "fixtures"
+    / "contracts"
+    / "node_packages"
+    / "distributed_lock_effect.yaml"
+)
 
 runner = CliRunner()
 
@@ -154,3 +162,24 @@ def test_declared_node_type_checks_the_base_class(broken: Path) -> None:
     assert result.exit_code == 1
     rules = {f["rule_id"] for f in json.loads(result.output)["files"][0]["findings"]}
     assert {"ONEX001", "ONEX002", "CMP002"} <= rules
+
+
+@pytest.fixture
+async def lock_package(tmp_path: Path) -> Path:
+    """The generated distributed-lock node package (it has a contract.yaml)."""
+    from omninode_bridge.agents.workflows.codegen_workflow import CodegenWorkflow
+
+    result = await CodegenWorkflow().generate([LOCK_CONTRACT], tmp_path)
+    assert result.success
+    return tmp_path
+
+
+def test_contract_beside_the_node_supplies_operations(lock_package: Path) -> None:
+    assert runner.invoke(app, ["validate", str(lock_package)]).exit_code == 0
+    (node,) = list(lock_package.rglob("node.py"))
+    code = node.read_text(encoding="utf-8")
+    code = re.sub(r"\n[^\n]*\.CLEANUP_EXPIRED: self\._handle_cleanup_expired,", "", code)
+    node.write_text(code.replace("_handle_cleanup_expired", "_sweep"), encoding="utf-8")
+    failed = runner.invoke(app, ["validate", str(node)])
+    assert failed.exit_code == 1
+    assert "CMP003" in failed.output and "'cleanup_expired'" in failed.output

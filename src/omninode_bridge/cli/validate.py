@@ -6,6 +6,9 @@ builds the validator set once). Output is a text report (default), JSON
 scanning dashboards. Exit codes: 0 every file passed, 1 a file failed (or a
 corpus rule fell under the bounds), 2 bad input.
 
+A ``contract.yaml`` beside a node module supplies its node type and the
+operations it must handle.
+
 ``--corpus DIR`` measures every rule's precision and recall on a labelled
 corpus instead (see ``omninode_bridge.agents.workflows.validation.corpus``).
 """
@@ -152,12 +155,51 @@ def _read_source(path: Path) -> tuple[str | None, Finding | None]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _ContractFacts:
+    node_type: str
+    operations: tuple[str, ...]
+
+
+@lru_cache(maxsize=256)
+def _contract_facts(folder: str) -> _ContractFacts | None:
+    """Node type and operations of the ``contract.yaml`` beside the checked files.
+
+    A missing or invalid contract gives None: this command checks Python, and
+    ``omninode generate`` reports contract problems.
+    """
+    path = Path(folder) / "contract.yaml"
+    if not path.is_file():
+        return None
+    from omninode_bridge.contracts import load_contract
+    from omninode_bridge.errors import ContractError
+
+    try:
+        contract = load_contract(path)
+    except (ContractError, OSError, ValueError):
+        return None
+    return _ContractFacts(
+        node_type=str(contract.node_type.value),
+        operations=tuple(op.name for op in contract.operations),
+    )
+
+
 def validate_file(job: FileJob) -> ValidationResult:
-    """Validate one file (runs in a worker process)."""
+    """Validate one file (runs in a worker process).
+
+    When a ``contract.yaml`` sits beside the file, its node type (unless one
+    was given) and its operations feed the node checks (``CMP003``...).
+    """
     code, problem = _read_source(Path(job.path))
     if code is None:
         return ValidationResult.from_findings([problem] if problem else [], file_path=job.path)
-    context = ValidationContext(node_type=job.node_type, file_path=job.path)
+    facts = _contract_facts(str(Path(job.path).parent))
+    node_type = job.node_type
+    operations: list[str] = []
+    if facts is not None:
+        node_type = facts.node_type if node_type == "auto" else node_type
+        operations = list(facts.operations)
+    context = ValidationContext(node_type=node_type, file_path=job.path, operations=operations)
     return _pipeline(job.min_score).run_validators(code, context)
 
 
