@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from omninode_bridge.agents.workflows.validation.corpus import (
+    CorpusReport,
     evaluate_corpus,
     format_report,
     load_corpus,
@@ -23,7 +24,7 @@ DETECTING_RULES = {r for r in RULES if not r.startswith(("VAL", "QRM"))}
 
 
 @pytest.fixture(scope="module")
-def report():  # type: ignore[no-untyped-def]
+def report() -> CorpusReport:
     return evaluate_corpus(load_corpus(CORPUS))
 
 
@@ -36,12 +37,12 @@ def test_corpus_covers_every_rule_with_three_positives_and_negatives() -> None:
     assert short == set()
 
 
-def test_every_rule_reaches_precision_and_recall(report) -> None:  # type: ignore[no-untyped-def]
+def test_every_rule_reaches_precision_and_recall(report: CorpusReport) -> None:
     failing = report.below(min_precision=0.9, min_recall=0.9)
     assert failing == [], format_report(report)
 
 
-def test_report_table_lists_every_rule(report) -> None:  # type: ignore[no-untyped-def]
+def test_report_table_lists_every_rule(report: CorpusReport) -> None:
     text = format_report(report)
     for rule_id in DETECTING_RULES:
         assert rule_id in text
