@@ -14,6 +14,7 @@ Nothing secret is stored: request headers are never written and only the
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import hashlib
 import json
@@ -125,10 +126,10 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         key = request_key(request)
         path = self._path(request, key)
         if self.mode is RecordMode.REPLAY:
-            return self._replay(request, key, path)
+            return await self._replay(request, key, path)
         return await self._record(request, key, path)
 
-    def _replay(self, request: httpx.Request, key: str, path: Path) -> httpx.Response:
+    def _read(self, request: httpx.Request, path: Path) -> list[dict[str, Any]]:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -138,9 +139,13 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             ) from None
         except (OSError, ValueError) as exc:
             raise RecordingMissingError(f"{path}: cannot read recorded exchange: {exc}") from exc
-        responses = data.get("responses") or []
+        responses = data.get("responses") if isinstance(data, dict) else None
         if not responses:
             raise RecordingMissingError(f"{path}: no responses recorded")
+        return list(responses)
+
+    async def _replay(self, request: httpx.Request, key: str, path: Path) -> httpx.Response:
+        responses = await asyncio.to_thread(self._read, request, path)
         index = self._replayed.get(key, 0)
         self._replayed[key] = index + 1
         item = responses[min(index, len(responses) - 1)]
@@ -164,7 +169,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         )
         entry = _Recorded(response.status_code, kept, body)
         self._recorded.setdefault(key, []).append(entry)
-        _write_atomic(path, self._document(request, self._recorded[key]))
+        await asyncio.to_thread(_write_atomic, path, self._document(request, self._recorded[key]))
         log.debug("quorum.exchange_recorded", path=str(path), status=response.status_code)
         return httpx.Response(
             status_code=entry.status, headers=list(kept), content=body.encode(), request=request
