@@ -376,3 +376,40 @@ async def test_blocking_work_keeps_context_in_context_pool_default_executor(
         await loop.run_in_executor(None, _worker, "default")
     [record] = log_capture.records()
     assert record["correlation_id"] == "default-pool"
+
+
+def test_configure_logging_reads_settings(tmp_path: Path) -> None:
+    from omninode_bridge.config import Settings
+
+    settings = Settings(log_level="WARNING", log_format="json", log_file=tmp_path / "o.log")
+    root = logging.getLogger()
+    level = root.level
+    stream = io.StringIO()
+    handlers = configure_logging(settings, stream=stream)
+    try:
+        get_logger("tests.settings").info("dropped")
+        get_logger("tests.settings").warning("kept", n=1)
+    finally:
+        for handler in handlers:
+            root.removeHandler(handler)
+            handler.close()
+        root.setLevel(level)
+    assert len(handlers) == 2
+    assert isinstance(handlers[1], logging.handlers.RotatingFileHandler)
+    for text in (stream.getvalue(), (tmp_path / "o.log").read_text(encoding="utf-8")):
+        [line] = text.splitlines()
+        assert '"event": "kept"' in line
+
+
+def test_package_modules_log_through_get_logger() -> None:
+    """Every engine module logs through ``get_logger`` (``onex`` is the runtime that
+    generated code imports, which depends on nothing of the engine)."""
+    src = Path(__file__).resolve().parents[2] / "src" / "omninode_bridge"
+    offenders = [
+        str(path.relative_to(src))
+        for path in src.rglob("*.py")
+        if "onex" not in path.parts
+        and path.name != "logging.py"
+        and "logging.getLogger(" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
