@@ -11,7 +11,9 @@ Exit codes: 0 success, 1 the job ran and found failures (validation failed,
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -50,8 +52,19 @@ def _register_commands() -> None:
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log progress at INFO level on stderr.")
+    ] = False,
+) -> None:
     """Turn ONEX node contracts and PRDs into working, tested node packages."""
+    from omninode_bridge.config import load_settings
+    from omninode_bridge.observability.logging import configure_logging
+
+    settings = load_settings()
+    # Commands print their own summaries; logs stay at WARNING unless asked for.
+    explicit = os.environ.get("OMNINODE_LOG_LEVEL")
+    configure_logging(settings, level="INFO" if verbose else (explicit or "WARNING"))
 
 
 _register_commands()
