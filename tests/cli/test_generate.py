@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from typer.testing import CliRunner
 
 from omninode_bridge.cli.app import app
@@ -19,7 +21,11 @@ LOCK = FIXTURES / "node_packages" / "distributed_lock_effect.yaml"
 BAD = FIXTURES / "schema_examples" / "invalid_circuit_breaker_threshold.yaml"
 PRD = "# Order Pricing Engine\n\n## Functional Requirements\n- Calculate order totals\n"
 
-runner = CliRunner()
+
+def invoke(args: list[str]) -> Result:
+    """Run the CLI in a worker thread, whose ``asyncio.run`` leaves this thread's loop alone."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(CliRunner().invoke, app, args).result()
 
 
 def files_under(root: Path) -> dict[str, tuple[int, bytes]]:
@@ -32,7 +38,7 @@ def files_under(root: Path) -> dict[str, tuple[int, bytes]]:
 
 def test_generate_writes_packages_and_prints_a_summary(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = runner.invoke(app, ["generate", str(MINIMAL), str(LOCK), "--out", str(out)])
+    result = invoke(["generate", str(MINIMAL), str(LOCK), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "minimal_effect/v1_0_0" in result.output and "written" in result.output
     assert (out / "minimal_effect" / "v1_0_0" / "node.py").is_file()
@@ -41,7 +47,7 @@ def test_generate_writes_packages_and_prints_a_summary(tmp_path: Path) -> None:
 
 def test_json_output_lists_every_file(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = runner.invoke(app, ["generate", str(MINIMAL), "--out", str(out), "--json"])
+    result = invoke(["generate", str(MINIMAL), "--out", str(out), "--json"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
     assert document["success"] is True
@@ -53,7 +59,7 @@ def test_json_output_lists_every_file(tmp_path: Path) -> None:
 
 def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = runner.invoke(app, ["generate", str(MINIMAL), "--out", str(out), "--dry-run"])
+    result = invoke(["generate", str(MINIMAL), "--out", str(out), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "new" in result.output and "v1_0_0/node.py" in result.output
     assert not out.exists()
@@ -61,12 +67,12 @@ def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path: Path) -> None:
 
 def test_check_exits_1_on_drift_and_0_when_up_to_date(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    drift = runner.invoke(app, ["generate", str(MINIMAL), "--out", str(out), "--check"])
+    drift = invoke(["generate", str(MINIMAL), "--out", str(out), "--check"])
     assert drift.exit_code == 1, drift.output
     assert not out.exists()
-    assert runner.invoke(app, ["generate", str(MINIMAL), "--out", str(out)]).exit_code == 0
+    assert invoke(["generate", str(MINIMAL), "--out", str(out)]).exit_code == 0
     before = files_under(out)
-    clean = runner.invoke(app, ["generate", str(MINIMAL), "--out", str(out), "--check"])
+    clean = invoke(["generate", str(MINIMAL), "--out", str(out), "--check"])
     assert clean.exit_code == 0, clean.output
     assert "up to date" in clean.output
     assert files_under(out) == before
@@ -74,7 +80,7 @@ def test_check_exits_1_on_drift_and_0_when_up_to_date(tmp_path: Path) -> None:
 
 def test_bad_contract_exits_2_with_one_message_and_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = runner.invoke(app, ["generate", str(MINIMAL), str(BAD), "--out", str(out)])
+    result = invoke(["generate", str(MINIMAL), str(BAD), "--out", str(out)])
     assert result.exit_code == 2
     assert f"{BAD}:19: advanced_features.circuit_breaker.failure_threshold" in result.output
     assert "Traceback" not in result.output
@@ -91,7 +97,7 @@ def test_bad_contract_exits_2_with_one_message_and_writes_nothing(tmp_path: Path
     ],
 )
 def test_bad_invocation_exits_2(tmp_path: Path, args: list[str]) -> None:
-    result = runner.invoke(app, ["generate", *args, "--out", str(tmp_path / "out")])
+    result = invoke(["generate", *args, "--out", str(tmp_path / "out")])
     assert result.exit_code == 2, result.output
     assert not (tmp_path / "out").exists()
 
@@ -100,7 +106,7 @@ def test_prd_generates_contracts_and_packages(tmp_path: Path) -> None:
     prd = tmp_path / "pricing.md"
     prd.write_text(PRD, encoding="utf-8")
     out = tmp_path / "out"
-    result = runner.invoke(app, ["generate", "--prd", str(prd), "--out", str(out), "--json"])
+    result = invoke(["generate", "--prd", str(prd), "--out", str(out), "--json"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
     [contract] = document["contract_files"]
@@ -118,9 +124,7 @@ def test_run_tests_checks_the_generated_packages(
     contracts.mkdir()
     shutil.copy(MINIMAL, contracts)
     out = tmp_path / "out"
-    result = runner.invoke(
-        app, ["generate", str(contracts), "--out", str(out), "--run-tests", "--json"]
-    )
+    result = invoke(["generate", str(contracts), "--out", str(out), "--run-tests", "--json"])
     assert result.exit_code == 0, result.output
     checks = {c["tool"]: c["passed"] for c in json.loads(result.output)["checks"]}
     assert checks == {"ruff": True, "mypy": True, "pytest": True}
@@ -129,6 +133,6 @@ def test_run_tests_checks_the_generated_packages(
     user_test.write_text(
         user_test.read_text() + "\n\ndef test_broken() -> None:\n    assert 1 == 2\n"
     )
-    failed = runner.invoke(app, ["generate", str(contracts), "--out", str(out), "--run-tests"])
+    failed = invoke(["generate", str(contracts), "--out", str(out), "--run-tests"])
     assert failed.exit_code == 1
     assert "pytest: failed" in failed.output

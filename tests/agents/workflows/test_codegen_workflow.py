@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from omninode_bridge.agents.workflows import (
     ParallelCodeGenerator,
 )
 from omninode_bridge.agents.workflows.codegen_workflow import INDEX_NAME
+from omninode_bridge.agents.workflows.template_manager import BUILTIN_TEMPLATE_DIR
 from omninode_bridge.codegen.writer import MANIFEST_NAME, FileAction
 from omninode_bridge.errors import ContractError
 
@@ -21,6 +21,8 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "contracts"
 LOCK = FIXTURES / "node_packages" / "distributed_lock_effect.yaml"
 MINIMAL = FIXTURES / "sample_contracts" / "minimal_effect.yaml"
 COMPUTE = FIXTURES / "sample_contracts" / "compute_cached.yaml"
+
+BUILTIN_NODE = (BUILTIN_TEMPLATE_DIR / "node_effect_v1.j2").read_text(encoding="utf-8")
 
 PRD = """# Inventory Tracking Service
 
@@ -56,12 +58,8 @@ def contracts(tmp_path: Path) -> Path:
     return folder
 
 
-def generate(workflow: CodegenWorkflow, paths: list[Path], out: Path, **options: bool) -> object:
-    return asyncio.run(workflow.generate(paths, out, **options))
-
-
-def test_six_stages_run_one_step_per_contract(contracts: Path, tmp_path: Path) -> None:
-    result = asyncio.run(CodegenWorkflow().generate([contracts], tmp_path / "out"))
+async def test_six_stages_run_one_step_per_contract(contracts: Path, tmp_path: Path) -> None:
+    result = await CodegenWorkflow().generate([contracts], tmp_path / "out")
     assert result.success, result.errors
     assert result.workflow is not None
     stages = [s.stage_id for s in result.workflow.stage_results]
@@ -81,15 +79,15 @@ def test_six_stages_run_one_step_per_contract(contracts: Path, tmp_path: Path) -
     assert (tmp_path / "out" / INDEX_NAME).is_file()
 
 
-def test_regenerating_unchanged_input_rewrites_nothing_and_renders_nothing(
+async def test_regenerating_unchanged_input_rewrites_nothing_and_renders_nothing(
     contracts: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
     workflow = CodegenWorkflow()
-    first = asyncio.run(workflow.generate([contracts], out))
+    first = await workflow.generate([contracts], out)
     before = snapshot(out)
     renders = workflow.template_manager.get_cache_stats().renders
-    second = asyncio.run(workflow.generate([contracts], out))
+    second = await workflow.generate([contracts], out)
     assert second.success
     assert all(p.fresh for p in second.packages)
     assert not second.has_drift
@@ -98,20 +96,22 @@ def test_regenerating_unchanged_input_rewrites_nothing_and_renders_nothing(
     assert first.session_id != second.session_id
 
 
-def test_regeneration_in_a_new_process_state_is_also_fresh(contracts: Path, tmp_path: Path) -> None:
+async def test_regeneration_in_a_new_process_state_is_also_fresh(
+    contracts: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
-    asyncio.run(CodegenWorkflow().generate([contracts], out))
+    await CodegenWorkflow().generate([contracts], out)
     before = snapshot(out)
-    again = asyncio.run(CodegenWorkflow().generate([contracts], out))
+    again = await CodegenWorkflow().generate([contracts], out)
     assert all(p.fresh for p in again.packages)
     assert snapshot(out) == before
 
 
-def test_changed_contract_rewrites_only_affected_generated_files(
+async def test_changed_contract_rewrites_only_affected_generated_files(
     contracts: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    asyncio.run(CodegenWorkflow().generate([contracts], out))
+    await CodegenWorkflow().generate([contracts], out)
     package = out / "minimal_effect" / "v1_0_0"
     handlers = package / "handlers.py"
     handlers.write_text(handlers.read_text() + "\n# my business logic\n", encoding="utf-8")
@@ -119,7 +119,7 @@ def test_changed_contract_rewrites_only_affected_generated_files(
     contract = contracts / MINIMAL.name
     text = contract.read_text()
     contract.write_text(text.replace('description: "Processing status"', 'description: "State"'))
-    result = asyncio.run(CodegenWorkflow().generate([contracts], out))
+    result = await CodegenWorkflow().generate([contracts], out)
     after = snapshot(out)
     changed = {path for path in after if after[path] != before.get(path)}
     assert "minimal_effect/v1_0_0/models/model_output.py" in changed
@@ -134,25 +134,27 @@ def test_changed_contract_rewrites_only_affected_generated_files(
     assert actions["v1_0_0/node.py"] is FileAction.UNCHANGED
 
 
-def test_hand_edited_generated_file_is_drift_and_restored(contracts: Path, tmp_path: Path) -> None:
+async def test_hand_edited_generated_file_is_drift_and_restored(
+    contracts: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
-    asyncio.run(CodegenWorkflow().generate([contracts], out))
+    await CodegenWorkflow().generate([contracts], out)
     node = out / "minimal_effect" / "v1_0_0" / "node.py"
     original = node.read_text()
     node.write_text(original + "\n# edited\n", encoding="utf-8")
-    check = asyncio.run(CodegenWorkflow().generate([contracts], out, check=True))
+    check = await CodegenWorkflow().generate([contracts], out, check=True)
     assert check.has_drift
     assert node.read_text().endswith("# edited\n")
-    asyncio.run(CodegenWorkflow().generate([contracts], out))
+    await CodegenWorkflow().generate([contracts], out)
     restored = node.read_text()
     assert "# edited" not in restored
     # same body; the header names the run that rewrote it
     assert restored.split("\n", 3)[3] == original.split("\n", 3)[3]
 
 
-def test_dry_run_writes_nothing_and_plans_every_file(contracts: Path, tmp_path: Path) -> None:
+async def test_dry_run_writes_nothing_and_plans_every_file(contracts: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = asyncio.run(CodegenWorkflow().generate([contracts], out, dry_run=True))
+    result = await CodegenWorkflow().generate([contracts], out, dry_run=True)
     assert not out.exists()
     assert result.dry_run and result.success
     for package in result.packages:
@@ -160,15 +162,15 @@ def test_dry_run_writes_nothing_and_plans_every_file(contracts: Path, tmp_path: 
         assert {a for _, a in package.files} == {FileAction.NEW}
 
 
-def test_dry_run_on_existing_output_reports_changes_and_writes_nothing(
+async def test_dry_run_on_existing_output_reports_changes_and_writes_nothing(
     contracts: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    asyncio.run(CodegenWorkflow().generate([contracts], out))
+    await CodegenWorkflow().generate([contracts], out)
     contract = contracts / MINIMAL.name
     contract.write_text(contract.read_text().replace("Processing result", "The result"))
     before = snapshot(out)
-    result = asyncio.run(CodegenWorkflow().generate([contracts], out, dry_run=True))
+    result = await CodegenWorkflow().generate([contracts], out, dry_run=True)
     assert snapshot(out) == before
     minimal = next(p for p in result.packages if p.service_name == "minimal_effect")
     assert minimal.count(FileAction.CHANGED) >= 1
@@ -177,17 +179,19 @@ def test_dry_run_on_existing_output_reports_changes_and_writes_nothing(
     assert lock.fresh and not lock.has_drift
 
 
-def test_check_reports_drift_and_writes_nothing(contracts: Path, tmp_path: Path) -> None:
+async def test_check_reports_drift_and_writes_nothing(contracts: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = asyncio.run(CodegenWorkflow().generate([contracts], out, check=True))
+    result = await CodegenWorkflow().generate([contracts], out, check=True)
     assert result.check and result.has_drift
     assert not out.exists()
-    asyncio.run(CodegenWorkflow().generate([contracts], out))
-    clean = asyncio.run(CodegenWorkflow().generate([contracts], out, check=True))
+    await CodegenWorkflow().generate([contracts], out)
+    clean = await CodegenWorkflow().generate([contracts], out, check=True)
     assert not clean.has_drift
 
 
-def test_bad_contract_is_one_error_and_nothing_is_written(contracts: Path, tmp_path: Path) -> None:
+async def test_bad_contract_is_one_error_and_nothing_is_written(
+    contracts: Path, tmp_path: Path
+) -> None:
     bad = contracts / "zz_bad.yaml"
     bad.write_text(
         (FIXTURES / "schema_examples" / "invalid_circuit_breaker_threshold.yaml").read_text()
@@ -196,51 +200,50 @@ def test_bad_contract_is_one_error_and_nothing_is_written(contracts: Path, tmp_p
     missing.write_text((FIXTURES / "sample_contracts" / "missing_dependency.yaml").read_text())
     out = tmp_path / "out"
     with pytest.raises(ContractError) as caught:
-        asyncio.run(CodegenWorkflow().generate([contracts], out))
+        await CodegenWorkflow().generate([contracts], out)
     message = str(caught.value)
     assert f"{bad}:19: advanced_features.circuit_breaker.failure_threshold" in message
     assert f"{missing}:21: mixin_configuration.mixins[0]" in message
     assert not out.exists()
 
 
-def test_two_contracts_for_one_package_are_rejected(tmp_path: Path) -> None:
+async def test_two_contracts_for_one_package_are_rejected(tmp_path: Path) -> None:
     with pytest.raises(ContractError, match="same package folder"):
-        asyncio.run(
-            CodegenWorkflow().generate(
-                [MINIMAL, FIXTURES / "schema_examples" / "valid_minimal_v1.yaml"], tmp_path / "o"
-            )
+        await CodegenWorkflow().generate(
+            [MINIMAL, FIXTURES / "schema_examples" / "valid_minimal_v1.yaml"], tmp_path / "o"
         )
+
     assert not (tmp_path / "o").exists()
 
 
-def test_missing_path_is_bad_input(tmp_path: Path) -> None:
+async def test_missing_path_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(ContractError, match="no such file or directory"):
-        asyncio.run(CodegenWorkflow().generate([tmp_path / "nope.yaml"], tmp_path / "o"))
+        await CodegenWorkflow().generate([tmp_path / "nope.yaml"], tmp_path / "o")
 
 
-def test_stale_generated_file_is_deleted(contracts: Path, tmp_path: Path) -> None:
+async def test_stale_generated_file_is_deleted(contracts: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    asyncio.run(CodegenWorkflow().generate([contracts], out))
+    await CodegenWorkflow().generate([contracts], out)
     enum_file = (
         out / "compute_cached" / "v1_0_0" / "enums" / "enum_compute_cached_input_operation.py"
     )
     assert enum_file.is_file()
     contract = contracts / COMPUTE.name
     contract.write_text(contract.read_text().replace('enum: ["sum", "average", "transform"]', ""))
-    result = asyncio.run(CodegenWorkflow().generate([contracts], out))
+    result = await CodegenWorkflow().generate([contracts], out)
     assert result.success, result.errors
     assert not enum_file.exists()
 
 
-def test_user_template_overrides_builtin_and_invalidates_freshness(
+async def test_user_template_overrides_builtin_and_invalidates_freshness(
     contracts: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
     templates = tmp_path / "templates"
     templates.mkdir()
-    asyncio.run(CodegenWorkflow(template_dir=templates).generate([contracts], out))
+    await CodegenWorkflow(template_dir=templates).generate([contracts], out)
     (templates / "readme_v1.j2").write_text("{{ header }}\n# Custom {{ class_name }}\n")
-    result = asyncio.run(CodegenWorkflow(template_dir=templates).generate([contracts], out))
+    result = await CodegenWorkflow(template_dir=templates).generate([contracts], out)
     assert not any(p.fresh for p in result.packages)
     readme = (out / "minimal_effect" / "v1_0_0" / "README.md").read_text()
     assert readme.rstrip().endswith("# Custom NodeMinimalEffect")
@@ -250,9 +253,9 @@ def test_user_template_overrides_builtin_and_invalidates_freshness(
     assert actions["v1_0_0/node.py"] is FileAction.UNCHANGED
 
 
-def test_generate_from_prd_writes_editable_contracts_and_packages(tmp_path: Path) -> None:
+async def test_generate_from_prd_writes_editable_contracts_and_packages(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = asyncio.run(CodegenWorkflow().generate_from_prd(PRD, out))
+    result = await CodegenWorkflow().generate_from_prd(PRD, out)
     assert result.success, result.errors
     assert result.contract_files
     assert result.prd_analysis is not None
@@ -262,24 +265,25 @@ def test_generate_from_prd_writes_editable_contracts_and_packages(tmp_path: Path
     contract = result.contract_files[0]
     edited = contract.read_text().replace("description: ", "description: Edited. ", 1)
     contract.write_text(edited)
-    again = asyncio.run(CodegenWorkflow().generate_from_prd(PRD, out))
+    again = await CodegenWorkflow().generate_from_prd(PRD, out)
     assert contract.read_text() == edited
     assert not all(p.fresh for p in again.packages)
-    third = asyncio.run(CodegenWorkflow().generate(list(result.contract_files), out))
+    third = await CodegenWorkflow().generate(list(result.contract_files), out)
     assert all(p.fresh for p in third.packages)
 
 
-def test_prd_dry_run_writes_nothing(tmp_path: Path) -> None:
-    result = asyncio.run(CodegenWorkflow().generate_from_prd(PRD, tmp_path / "o", dry_run=True))
+async def test_prd_dry_run_writes_nothing(tmp_path: Path) -> None:
+    result = await CodegenWorkflow().generate_from_prd(PRD, tmp_path / "o", dry_run=True)
     assert result.success and result.packages
     assert not (tmp_path / "o").exists()
 
 
-def test_parallel_code_generator_is_an_entry_onto_the_workflow(tmp_path: Path) -> None:
+async def test_parallel_code_generator_is_an_entry_onto_the_workflow(tmp_path: Path) -> None:
     generator = ParallelCodeGenerator(max_workers=4)
-    result = asyncio.run(
-        generator.generate_parallel(PRD, node_types=["effect"], output_directory=tmp_path)
+    result = await generator.generate_parallel(
+        PRD, node_types=["effect"], output_directory=tmp_path
     )
+
     assert result.success
     assert [p.class_name.endswith("Effect") for p in result.packages] == [True] * len(
         result.packages
@@ -287,25 +291,26 @@ def test_parallel_code_generator_is_an_entry_onto_the_workflow(tmp_path: Path) -
     assert result.get("speedup") == result.speedup
 
 
-def test_template_engine_reports_cache_hits() -> None:
+async def test_template_engine_reports_cache_hits() -> None:
     engine = OmniNodeTemplateEngine(enable_cache=True)
-    templates = asyncio.run(engine.load_templates())
+    templates = await engine.load_templates()
     first = engine.get_cache_stats()
     assert "node_effect_v1" in templates and first["misses"] > 0
-    asyncio.run(engine.load_templates())
+    await engine.load_templates()
     assert engine.get_cache_stats()["hits"] > first["hits"]
     assert engine.invalidate_cache("node_effect_v1") == 1
 
 
-def test_quality_stage_stops_code_that_fails_validation(contracts: Path, tmp_path: Path) -> None:
+async def test_quality_stage_stops_code_that_fails_validation(
+    contracts: Path, tmp_path: Path
+) -> None:
     templates = tmp_path / "templates"
     templates.mkdir()
-    builtin = Path(CodegenWorkflow().template_manager.template_path("node_effect_v1"))
     (templates / "node_effect_v1.j2").write_text(
-        builtin.read_text() + '\n\ndef debug() -> None:\n    """Print."""\n    print("x")\n'
+        BUILTIN_NODE + '\n\ndef debug() -> None:\n    """Print."""\n    print("x")\n'
     )
     out = tmp_path / "out"
-    result = asyncio.run(CodegenWorkflow(template_dir=templates).generate([contracts], out))
+    result = await CodegenWorkflow(template_dir=templates).generate([contracts], out)
     assert not result.success
     assert result.workflow is not None and result.workflow.failed_stage == "quality"
     assert any("ONEX005" in error for error in result.errors)
