@@ -199,3 +199,16 @@ def test_record_then_replay_offline(tmp_path: Path, voting_server: VotingServer)
     first, second = json.loads(recorded.output), json.loads(replayed.output)
     assert first["consensus_score"] == second["consensus_score"]
     assert [v["reasoning"] for v in first["votes"]] == [v["reasoning"] for v in second["votes"]]
+
+
+def test_too_few_models_exits_one_with_reasons(tmp_path: Path) -> None:
+    models = [
+        {"model_id": "down", "model_name": "m", "weight": 2.0, "provider": "openai",
+         "endpoint": "http://127.0.0.1:9/v1", "max_retries": 0},
+    ]  # fmt: skip
+    config = tmp_path / "quorum.yaml"
+    config.write_text(json.dumps({"models": models}))
+    result = invoke(str(_code(tmp_path)), "--config", str(config))
+    assert result.exit_code == 1
+    assert "Insufficient participation: 0 < 3.0" in result.output
+    assert "down excluded (connection)" in result.output
