@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, NoReturn, Self
 
 from omninode_bridge.agents.workflows.quorum.clients import LLMClient, client_from_config
 from omninode_bridge.agents.workflows.quorum.errors import InvalidReplyError, ProviderError
@@ -231,7 +231,7 @@ class AIQuorum:
             InsufficientParticipationError: The models that voted weigh less
                 than ``min_participating_weight`` (all models down included).
         """
-        correlation_id = correlation_id or uuid.uuid4().hex
+        correlation_id = correlation_id or context.correlation_id or uuid.uuid4().hex
         configs = self.active_configs
         started = time.perf_counter()
         self._count("quorum_validation_started", correlation_id)
@@ -269,7 +269,7 @@ class AIQuorum:
 
     def _insufficient(
         self, participating: float, exclusions: list[ModelExclusion], correlation_id: str
-    ) -> None:
+    ) -> NoReturn:
         self._tally.insufficient += 1
         self._count("quorum_validation_insufficient_participation", correlation_id)
         error = InsufficientParticipationError(participating, self.min_participating_weight)
