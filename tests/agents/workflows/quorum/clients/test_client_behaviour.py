@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import structlog
 
 from omninode_bridge.agents.workflows.quorum import (
     CodestralClient,
@@ -250,3 +251,14 @@ async def test_connection_refused_is_a_connection_error(fake_sleep: Any) -> None
             await client.evaluate(CODE, CONTEXT)
     assert info.value.kind is ExclusionKind.CONNECTION
     assert info.value.attempts == 3
+
+
+async def test_key_never_appears_in_logs(harness: Harness) -> None:
+    limited = harness.server.Reply(429, {"error": {"message": "busy"}}, {"retry-after": "1"})
+    harness.script(limited, harness.server.Reply(401, {"error": {"message": "bad key"}}))
+    with structlog.testing.capture_logs() as logs:
+        async with harness.client(max_retries=2) as client:
+            with pytest.raises(ProviderError):
+                await client.evaluate(CODE, CONTEXT)
+    assert any(entry["event"] == "quorum.retry" for entry in logs)
+    assert KEY not in repr(logs)
