@@ -349,3 +349,24 @@ async def test_initialize_without_keys_says_quorum_off_once() -> None:
     off = [entry for entry in logs if entry["event"] == "quorum.off"]
     assert len(off) == 1
     assert off[0]["reason"] == "no API keys configured"
+
+
+async def test_cancelling_validation_cancels_model_calls() -> None:
+    started, finished = asyncio.Event(), asyncio.Event()
+
+    async def hang(request: httpx.Request) -> httpx.Response:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            finished.set()
+        raise AssertionError("unreachable")
+
+    quorum = quorum_with({"gemini": hang})
+    task = asyncio.create_task(quorum.validate_code("x = 1", CONTEXT))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert finished.is_set()
+    await quorum.close()
