@@ -14,6 +14,11 @@ from omninode_bridge.agents.workflows import (
 )
 from omninode_bridge.agents.workflows.codegen_workflow import INDEX_NAME
 from omninode_bridge.agents.workflows.template_manager import BUILTIN_TEMPLATE_DIR
+from omninode_bridge.agents.workflows.validation import (
+    ValidationContext,
+    ValidationPipeline,
+    default_validators,
+)
 from omninode_bridge.codegen.writer import MANIFEST_NAME, FileAction
 from omninode_bridge.errors import ContractError
 
@@ -315,3 +320,38 @@ async def test_quality_stage_stops_code_that_fails_validation(
     assert result.workflow is not None and result.workflow.failed_stage == "quality"
     assert any("ONEX005" in error for error in result.errors)
     assert not out.exists()
+
+
+class Verdict:
+    """What the quorum double answers."""
+
+    def __init__(self, passed: bool) -> None:
+        self.passed = passed
+        self.consensus_score = 1.0 if passed else 0.2
+
+
+class QuorumDouble:
+    """Test double of an AI quorum: records the modules it saw, answers a fixed verdict."""
+
+    def __init__(self, passed: bool) -> None:
+        self.passed = passed
+        self.seen: list[str] = []
+
+    async def validate_code(self, code: str, context: ValidationContext) -> Verdict:
+        self.seen.append(context.file_path)
+        return Verdict(self.passed)
+
+
+@pytest.mark.parametrize("passed", [True, False], ids=["agrees", "rejects"])
+async def test_quality_stage_consults_the_quorum_on_node_modules(
+    contracts: Path, tmp_path: Path, passed: bool
+) -> None:
+    quorum = QuorumDouble(passed)
+    pipeline = ValidationPipeline(default_validators(), ai_quorum=quorum)
+    out = tmp_path / "out"
+    result = await CodegenWorkflow(validation_pipeline=pipeline).generate([contracts], out)
+    assert sorted(quorum.seen) == ["v1_0_0/node.py"] * 3
+    assert result.success is passed
+    if not passed:
+        assert any("QRM001" in error for error in result.errors)
+        assert not out.exists()

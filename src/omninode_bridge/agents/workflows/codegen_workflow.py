@@ -239,7 +239,9 @@ class CodegenWorkflow:
             ``template_dir`` wins over ``template_dir``).
         executor: The staged executor to run on (one is built otherwise).
         validation_pipeline: Quality stage validators (the full default set
-            otherwise).
+            otherwise). Node modules go through its ``validate`` (metrics, and
+            its AI quorum when it has one); other modules through its
+            deterministic validators only.
         enable_parallel: Run each stage's steps concurrently.
         max_workers: Steps of one stage running at once.
 
@@ -566,7 +568,12 @@ class CodegenWorkflow:
             if item.owner is FileOwner.USER or not item.path.endswith(".py"):
                 continue
             checked += 1
-            report = self.validation_pipeline.run_validators(item.content, _context(spec, item))
+            context = _context(spec, item)
+            if item.path.endswith("/node.py"):
+                # the full pipeline: metrics, and the AI quorum when one is configured
+                report = await self.validation_pipeline.validate(item.content, context)
+            else:
+                report = self.validation_pipeline.run_validators(item.content, context)
             errors.extend(f"{spec.package_path}/{item.path}: {e}" for e in report.errors)
         if errors:
             raise GenerationError(
