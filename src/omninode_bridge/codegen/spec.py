@@ -22,9 +22,12 @@ from omninode_bridge.codegen.schema_models import (
 )
 from omninode_bridge.contracts import Contract, SecurityValidationConfig
 from omninode_bridge.errors import GenerationError, OmniNodeError
+from omninode_bridge.observability.logging import get_logger
 from omninode_bridge.onex.mixins import resolve_mixins
 
 __all__ = ["EXECUTE_METHODS", "NodeSpec", "OperationSpec", "build_node_spec"]
+
+log = get_logger(__name__, component="codegen")
 
 #: The async method each node type's class defines.
 EXECUTE_METHODS: dict[str, str] = {
@@ -103,6 +106,14 @@ def build_node_spec(contract: Contract) -> NodeSpec:
         OperationSpec(op.name, constant_name(op.name), " ".join(op.description.split()))
         for op in contract.operations
     )
+    own_schemas = [op.name for op in contract.operations if op.input_schema or op.output_schema]
+    if own_schemas:
+        # Handlers take and return the contract-level models; say so instead of guessing.
+        log.warning(
+            "codegen.operation_schemas_not_generated",
+            contract=contract.display_path,
+            operations=own_schemas,
+        )
     operation_enum = EnumSpec(
         name=f"Enum{pascal}Operation",
         module=f"enum_{snake_case(pascal)}_operation",
