@@ -69,6 +69,36 @@ SEED_IMPORTS: dict[str, list[str]] = {
         "OptimizationRecommendation",
         # The code generation workflow
         "CodegenWorkflow",
+        "OmniNodeTemplateEngine",
+        "ParallelCodeGenerator",
+        "TemplateCache",
+    ],
+    # Phase 7 guide names, placed by domain.
+    "omninode_bridge.persistence": [
+        "OmniNodePersistence",
+        "initialize_db_pool",
+        "get_db_pool",
+        "close_db_pool",
+    ],
+    "omninode_bridge.intelligence.mixin_learning": ["MixinLearningModel"],
+    "omninode_bridge.intelligence.patterns": ["PatternMatcher", "FeedbackType"],
+    "omninode_bridge.events": ["EventProcessor", "ModelEvent"],
+    "omninode_bridge.observability": [
+        "record_metric",
+        "MetricType",
+        "collect_all_metrics",
+        "initialize_monitoring_system",
+        "get_monitoring_system",
+        "get_alert_manager",
+        "AlertRule",
+        "AlertSeverity",
+        "load_alert_config",
+        "check_system_health",
+        "get_overall_health_status",
+        "get_logger",
+        "async_log_context",
+        "with_log_context",
+        "generate_dashboard",
     ],
 }
 
