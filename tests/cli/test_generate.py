@@ -9,8 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from omninode_bridge.cli.app import app
 from omninode_bridge.codegen.checks import MYPY_CACHE_ENV

@@ -8,8 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from omninode_bridge.cli.app import app
 from omninode_bridge.persistence import OmniNodePersistence
