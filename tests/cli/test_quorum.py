@@ -212,3 +212,34 @@ def test_too_few_models_exits_one_with_reasons(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "Insufficient participation: 0 < 3.0" in result.output
     assert "down excluded (connection)" in result.output
+
+
+EXAMPLE = (
+    Path(__file__).resolve().parents[2] / "examples" / "contracts" / "order_pricing_compute.yaml"
+)
+
+
+@pytest.mark.parametrize(("vote", "exit_code"), [(True, 0), (False, 1)], ids=["pass", "fail"])
+def test_generate_quorum_gates_the_quality_stage(
+    tmp_path: Path, voting_server: VotingServer, vote: bool, exit_code: int
+) -> None:
+    voting_server.votes["alpha"] = voting_server.votes["beta"] = (vote, 1.0)
+    config = _config(tmp_path, voting_server)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        ["generate", str(EXAMPLE), "--out", str(out), "--quorum"],
+        env={"COLUMNS": "200", "OMNINODE_QUORUM_CONFIG": str(config)},
+    )
+    assert result.exit_code == exit_code, result.output
+    assert len(voting_server.requests) == 2  # the node module, once per model
+    if not vote:
+        assert "QRM001" in result.output
+
+
+def test_generate_quorum_without_keys_is_off_and_says_so_once(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["generate", str(EXAMPLE), "--out", str(tmp_path / "out"), "--quorum"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.count("quorum off: no API keys configured") == 1

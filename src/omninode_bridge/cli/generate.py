@@ -36,6 +36,12 @@ from omninode_bridge.agents.workflows.codegen_workflow import (
     PackageResult,
 )
 from omninode_bridge.agents.workflows.executor import StagedParallelExecutor
+from omninode_bridge.agents.workflows.quorum import (
+    QUORUM_OFF_MESSAGE,
+    AIQuorum,
+    build_quorum_from_settings,
+)
+from omninode_bridge.agents.workflows.validation import ValidationPipeline, default_validators
 from omninode_bridge.codegen.checks import CheckResult, run_package_checks
 from omninode_bridge.codegen.writer import FileAction
 from omninode_bridge.errors import ContractError, OmniNodeError
@@ -107,6 +113,10 @@ def generate(
         bool,
         typer.Option("--run-tests", help="Run ruff, mypy --strict and pytest on the packages."),
     ] = False,
+    quorum: Annotated[
+        bool,
+        typer.Option("--quorum", help="Gate the quality stage on the AI quorum (API keys set)."),
+    ] = False,
 ) -> None:
     """Generate ONEX node packages from contracts or a PRD.
 
@@ -133,6 +143,7 @@ def generate(
                 dry_run=dry_run,
                 check=check,
                 run_tests=run_tests and not (dry_run or check),
+                quorum=quorum,
                 progress_console=None if as_json else err,
             )
         )
@@ -162,12 +173,49 @@ async def _generate(
     check: bool,
     run_tests: bool,
     progress_console: Console | None,
+    quorum: bool = False,
 ) -> tuple[CodegenWorkflowResult, list[CheckResult]]:
     coordinator = SignalCoordinator()
+    ai_quorum = _quorum_or_off(progress_console) if quorum else None
     workflow = CodegenWorkflow(
         template_dir=template_dir,
         executor=StagedParallelExecutor(signal_coordinator=coordinator),
+        validation_pipeline=(
+            ValidationPipeline(default_validators(), ai_quorum=ai_quorum) if ai_quorum else None
+        ),
     )
+    try:
+        return await _run_workflow(
+            workflow, coordinator, contracts, out, prd, contracts_dir,
+            dry_run=dry_run, check=check, run_tests=run_tests,
+            progress_console=progress_console,
+        )  # fmt: skip
+    finally:
+        if ai_quorum is not None:
+            await ai_quorum.close()
+
+
+def _quorum_or_off(console: Console | None) -> AIQuorum | None:
+    """The configured quorum, or None after saying once that it is off."""
+    ai_quorum = build_quorum_from_settings()
+    if ai_quorum is None and console is not None:
+        console.print(QUORUM_OFF_MESSAGE, highlight=False)
+    return ai_quorum
+
+
+async def _run_workflow(
+    workflow: CodegenWorkflow,
+    coordinator: SignalCoordinator,
+    contracts: list[Path],
+    out: Path,
+    prd: Path | None,
+    contracts_dir: Path | None,
+    *,
+    dry_run: bool,
+    check: bool,
+    run_tests: bool,
+    progress_console: Console | None,
+) -> tuple[CodegenWorkflowResult, list[CheckResult]]:
     with _progress(progress_console, coordinator, max(len(contracts), 1)):
         if prd is not None:
             result = await workflow.generate_from_prd(
