@@ -39,12 +39,14 @@ from omninode_bridge.agents.workflows.executor import StagedParallelExecutor
 from omninode_bridge.agents.workflows.quorum import (
     QUORUM_OFF_MESSAGE,
     AIQuorum,
+    ContractDrafter,
+    build_drafter_from_settings,
     build_quorum_from_settings,
 )
 from omninode_bridge.agents.workflows.validation import ValidationPipeline, default_validators
 from omninode_bridge.codegen.checks import CheckResult, run_package_checks
 from omninode_bridge.codegen.writer import FileAction
-from omninode_bridge.errors import ContractError, OmniNodeError
+from omninode_bridge.errors import ConfigError, ContractError, OmniNodeError
 
 __all__ = ["generate", "register", "result_to_json"]
 
@@ -117,6 +119,10 @@ def generate(
         bool,
         typer.Option("--quorum", help="Gate the quality stage on the AI quorum (API keys set)."),
     ] = False,
+    draft: Annotated[
+        bool,
+        typer.Option("--draft", help="With --prd: draft the contracts with the draft_model."),
+    ] = False,
 ) -> None:
     """Generate ONEX node packages from contracts or a PRD.
 
@@ -128,6 +134,9 @@ def generate(
     err = Console(stderr=True, soft_wrap=True)
     if bool(contracts) == (prd is not None):
         err.print("error: give contract files or folders, or --prd FILE (not both)")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if draft and prd is None:
+        err.print("error: --draft drafts contracts from a PRD; give --prd FILE")
         raise typer.Exit(EXIT_BAD_INPUT)
     if dry_run and check:
         err.print("error: --dry-run and --check cannot be combined")
@@ -144,6 +153,7 @@ def generate(
                 check=check,
                 run_tests=run_tests and not (dry_run or check),
                 quorum=quorum,
+                draft=draft,
                 progress_console=None if as_json else err,
             )
         )
@@ -174,8 +184,10 @@ async def _generate(
     run_tests: bool,
     progress_console: Console | None,
     quorum: bool = False,
+    draft: bool = False,
 ) -> tuple[CodegenWorkflowResult, list[CheckResult]]:
     coordinator = SignalCoordinator()
+    drafter = _drafter() if draft else None
     ai_quorum = _quorum_or_off(progress_console) if quorum else None
     workflow = CodegenWorkflow(
         template_dir=template_dir,
@@ -183,6 +195,7 @@ async def _generate(
         validation_pipeline=(
             ValidationPipeline(default_validators(), ai_quorum=ai_quorum) if ai_quorum else None
         ),
+        contract_drafter=drafter,
     )
     try:
         return await _run_workflow(
@@ -193,6 +206,18 @@ async def _generate(
     finally:
         if ai_quorum is not None:
             await ai_quorum.close()
+        if drafter is not None:
+            await drafter.client.close()
+
+
+def _drafter() -> ContractDrafter:
+    drafter = build_drafter_from_settings()
+    if drafter is None:
+        raise ConfigError(
+            "--draft needs draft_model in the quorum configuration (omninode-quorum.yaml) "
+            "and that model's API key"
+        )
+    return drafter
 
 
 def _quorum_or_off(console: Console | None) -> AIQuorum | None:

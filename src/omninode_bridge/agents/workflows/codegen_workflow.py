@@ -41,6 +41,7 @@ from omninode_bridge.agents.workflows.models import (
     WorkflowStage,
     WorkflowStep,
 )
+from omninode_bridge.agents.workflows.quorum.drafting import ContractDrafter
 from omninode_bridge.agents.workflows.template_manager import TemplateManager, TemplateType
 from omninode_bridge.agents.workflows.validation import (
     ValidationContext,
@@ -244,6 +245,9 @@ class CodegenWorkflow:
             deterministic validators only.
         enable_parallel: Run each stage's steps concurrently.
         max_workers: Steps of one stage running at once.
+        contract_drafter: Drafts the contracts of :meth:`generate_from_prd` with
+            a model (each validated by the contract loader before anything is
+            written); the rule-based PRD analyser otherwise.
 
     Example:
         ```python
@@ -262,6 +266,7 @@ class CodegenWorkflow:
         validation_pipeline: ValidationPipeline | None = None,
         enable_parallel: bool = True,
         max_workers: int = 10,
+        contract_drafter: ContractDrafter | None = None,
     ) -> None:
         self.template_manager = template_manager or TemplateManager(template_dir)
         self.executor = executor or StagedParallelExecutor(
@@ -269,6 +274,7 @@ class CodegenWorkflow:
         )
         self.validation_pipeline = validation_pipeline or ValidationPipeline(default_validators())
         self.enable_parallel = enable_parallel
+        self.contract_drafter = contract_drafter
         self.template_engine = OmniNodeTemplateEngine(manager=self.template_manager)
 
     # -- public API -------------------------------------------------------------------
@@ -360,7 +366,11 @@ class CodegenWorkflow:
         """
         del workspace_context, parallel, enable_parallel, max_workers
         analysis = analyze_prd(prd_content, source=source)
-        contracts = contracts_from_prd(prd_content, source=source)
+        if self.contract_drafter is not None:
+            draft = await self.contract_drafter.draft(prd_content, source=source)
+            contracts = list(draft.contracts)
+        else:
+            contracts = contracts_from_prd(prd_content, source=source)
         if node_types:
             wanted = {t.lower() for t in node_types}
             contracts = [c for c in contracts if c.node_type.value in wanted]
