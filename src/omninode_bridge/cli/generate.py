@@ -46,7 +46,10 @@ from omninode_bridge.agents.workflows.quorum import (
 from omninode_bridge.agents.workflows.validation import ValidationPipeline, default_validators
 from omninode_bridge.codegen.checks import CheckResult, run_package_checks
 from omninode_bridge.codegen.writer import FileAction
+from omninode_bridge.config import load_settings
 from omninode_bridge.errors import ConfigError, ContractError, OmniNodeError
+from omninode_bridge.events import LifecyclePublisher, create_event_bus
+from omninode_bridge.persistence import OmniNodePersistence, RunRecorder
 
 __all__ = ["generate", "register", "result_to_json"]
 
@@ -241,6 +244,7 @@ async def _run_workflow(
     run_tests: bool,
     progress_console: Console | None,
 ) -> tuple[CodegenWorkflowResult, list[CheckResult]]:
+    history = None if (dry_run or check) else await _RunHistory.open(coordinator, progress_console)
     with _progress(progress_console, coordinator, max(len(contracts), 1)):
         if prd is not None:
             result = await workflow.generate_from_prd(
@@ -254,11 +258,55 @@ async def _run_workflow(
         else:
             result = await workflow.generate(contracts, out, dry_run=dry_run, check=check)
         await coordinator.drain()
+    if history is not None:
+        await history.finish(result)
     await coordinator.close()
     checks: list[CheckResult] = []
     if run_tests and result.success and result.packages:
         checks = await run_package_checks(out, [p.package_dir for p in result.packages])
     return result, checks
+
+
+class _RunHistory:
+    """Records the run in the store and publishes its lifecycle on the event bus.
+
+    Both are on by default (SQLite in ``./.omninode/``, in-process bus); the
+    settings switch them to PostgreSQL, Kafka or Redis. A store or bus that
+    cannot be opened is reported once and the generation goes on without it.
+    """
+
+    def __init__(self, recorder: RunRecorder, publisher: LifecyclePublisher) -> None:
+        self.recorder = recorder
+        self.publisher = publisher
+
+    @classmethod
+    async def open(
+        cls, coordinator: SignalCoordinator, console: Console | None
+    ) -> _RunHistory | None:
+        settings = load_settings()
+        store = OmniNodePersistence(settings.resolved_database_url)
+        try:
+            await store.initialize()
+            bus = create_event_bus(settings)
+        except OmniNodeError as exc:
+            await store.close()
+            if console is not None:
+                console.print(f"warning: run history is off: {escape(str(exc))}", highlight=False)
+            return None
+        history = cls(RunRecorder(store), LifecyclePublisher(bus))
+        history.recorder.attach(coordinator)
+        history.publisher.attach(coordinator)
+        return history
+
+    async def finish(self, result: CodegenWorkflowResult) -> None:
+        try:
+            if result.workflow is not None:
+                await self.recorder.record_result(result.workflow)
+        finally:
+            await self.recorder.detach()
+            await self.publisher.detach()
+            await self.recorder.store.close()
+            await self.publisher.bus.close()
 
 
 def _read_prd(path: Path) -> str:

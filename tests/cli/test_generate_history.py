@@ -1,0 +1,54 @@
+"""``omninode generate`` records its run history and publishes its lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from omninode_bridge.cli.app import app
+from omninode_bridge.persistence import OmniNodePersistence
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(ROOT / "examples" / "contracts", tmp_path / "contracts")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OMNINODE_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'h.db'}")
+    return tmp_path
+
+
+async def test_generate_records_a_completed_run_with_stages_and_files(workdir: Path) -> None:
+    runner = CliRunner()
+    # The CLI runs its own event loop; run it in a thread so the test's loop stays untouched.
+    result = await asyncio.to_thread(
+        runner.invoke, app, ["generate", "contracts", "--out", "out"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    store = OmniNodePersistence(f"sqlite+aiosqlite:///{workdir / 'h.db'}")
+    try:
+        runs = await store.list_runs()
+        assert len(runs) == 1
+        detail = await store.get_run(runs[0].run_id)
+        assert detail is not None
+        assert detail.run.status == "completed"
+        assert [s.stage_id for s in detail.stages] == [
+            "parse", "models", "validators", "tests", "quality", "package",
+        ]  # fmt: skip
+        assert any(f.path.endswith("node.py") for f in detail.files)
+    finally:
+        await store.close()
+
+
+async def test_dry_run_records_nothing(workdir: Path) -> None:
+    result = await asyncio.to_thread(
+        CliRunner().invoke, app, ["generate", "contracts", "--out", "out", "--dry-run"]
+    )
+    assert result.exit_code == 0, result.output
+    assert not (workdir / "h.db").exists()
+    assert not (workdir / "out").exists()
