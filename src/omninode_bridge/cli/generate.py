@@ -245,21 +245,24 @@ async def _run_workflow(
     progress_console: Console | None,
 ) -> tuple[CodegenWorkflowResult, list[CheckResult]]:
     history = None if (dry_run or check) else await _RunHistory.open(coordinator, progress_console)
-    with _progress(progress_console, coordinator, max(len(contracts), 1)):
-        if prd is not None:
-            result = await workflow.generate_from_prd(
-                _read_prd(prd),
-                out,
-                contracts_directory=contracts_dir,
-                source=str(prd),
-                dry_run=dry_run,
-                check=check,
-            )
-        else:
-            result = await workflow.generate(contracts, out, dry_run=dry_run, check=check)
-        await coordinator.drain()
-    if history is not None:
-        await history.finish(result)
+    result: CodegenWorkflowResult | None = None
+    try:
+        with _progress(progress_console, coordinator, max(len(contracts), 1)):
+            if prd is not None:
+                result = await workflow.generate_from_prd(
+                    _read_prd(prd),
+                    out,
+                    contracts_directory=contracts_dir,
+                    source=str(prd),
+                    dry_run=dry_run,
+                    check=check,
+                )
+            else:
+                result = await workflow.generate(contracts, out, dry_run=dry_run, check=check)
+            await coordinator.drain()
+    finally:
+        if history is not None:
+            await history.finish(result)
     await coordinator.close()
     checks: list[CheckResult] = []
     if run_tests and result.success and result.packages:
@@ -298,9 +301,9 @@ class _RunHistory:
         history.publisher.attach(coordinator)
         return history
 
-    async def finish(self, result: CodegenWorkflowResult) -> None:
+    async def finish(self, result: CodegenWorkflowResult | None) -> None:
         try:
-            if result.workflow is not None:
+            if result is not None and result.workflow is not None:
                 await self.recorder.record_result(result.workflow)
         finally:
             await self.recorder.detach()
