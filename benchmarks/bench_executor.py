@@ -166,8 +166,13 @@ async def _run(quick: bool) -> dict[str, Any]:
 
 def run(quick: bool = False) -> dict[str, Any]:
     """Run the executor benchmark and return its figures."""
+    saved = structlog.get_config()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-    return asyncio.run(_run(quick))
+    try:
+        return asyncio.run(_run(quick))
+    finally:
+        # Later benchmarks in the same process measure logging; give them their config back.
+        structlog.configure(**saved)
 
 
 if __name__ == "__main__":
