@@ -1,12 +1,13 @@
 """The seed documents' engine examples, run as written with our handlers.
 
-Quick Integration steps 1 and 3 from the integration guide (with an in-memory
+Quick Integration steps 1 to 3 from the integration guide (with an in-memory
 metrics collector: ``metrics.start()`` without Kafka or PostgreSQL URLs) and
 the API reference's ``execute_workflow`` example.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,13 @@ async def your_handler_function(step: Any, context: dict[str, Any]) -> dict[str,
     return {"generated_file": f"{context['contract_id']}/models.py"}
 
 
-async def test_quick_integration_steps_1_and_3(capsys: pytest.CaptureFixture[str]) -> None:
+async def test_quick_integration_steps_1_to_3(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "templates").mkdir()
     # Step 1: Initialize Foundation Components
     from omninode_bridge.agents.coordination import SignalCoordinator
     from omninode_bridge.agents.metrics import MetricsCollector
@@ -27,12 +34,43 @@ async def test_quick_integration_steps_1_and_3(capsys: pytest.CaptureFixture[str
     coordinator = SignalCoordinator(metrics_collector=metrics)
     await metrics.start()
 
-    from omninode_bridge.agents.workflows import StagedParallelExecutor
+    # Step 2: Initialize Workflow Components
+    from omninode_bridge.agents.workflows import (
+        DEFAULT_QUORUM_MODELS,
+        AIQuorum,
+        CompletenessValidator,
+        ONEXComplianceValidator,
+        QualityValidator,
+        StagedParallelExecutor,
+        TemplateManager,
+        ValidationPipeline,
+    )
 
     executor = StagedParallelExecutor(
         scheduler=scheduler,
         metrics_collector=metrics,
         signal_coordinator=coordinator,
+    )
+
+    template_manager = TemplateManager(
+        template_dir="./templates",
+        cache_size=100,
+        metrics_collector=metrics,
+    )
+    await template_manager.start()
+
+    validation_pipeline = ValidationPipeline(
+        validators=[
+            CompletenessValidator(),
+            QualityValidator(),
+            ONEXComplianceValidator(),
+        ],
+    )
+
+    quorum = AIQuorum(
+        model_configs=DEFAULT_QUORUM_MODELS,
+        pass_threshold=0.6,
+        metrics_collector=metrics,
     )
 
     # Step 3: Define Workflow
@@ -71,10 +109,13 @@ async def test_quick_integration_steps_1_and_3(capsys: pytest.CaptureFixture[str
     print(f"Avg workflow time: {stats['avg_workflow_duration_ms']:.2f}ms")
     print(f"Avg speedup: {stats['avg_speedup']:.2f}x")
 
+    await template_manager.stop()
+    await quorum.close()
     await coordinator.close()
     await metrics.stop()
 
     out = capsys.readouterr().out
+    assert validation_pipeline is not None
     assert "Success: True" in out
     assert "Duration: " in out and "Speedup: " in out
     assert result.generated_files == ["c1/models.py", "c2/models.py"]
