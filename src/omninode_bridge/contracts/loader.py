@@ -58,6 +58,7 @@ __all__ = [
     "CONTRACT_SUFFIXES",
     "contract_from_document",
     "detect_dialect",
+    "expand_contract_paths",
     "load_contract",
     "load_contracts",
     "parse_contract",
@@ -330,6 +331,18 @@ def _same_package_problems(contracts: list[Contract]) -> Iterable[ContractProble
                 f"'{contract.service_name}' {contract.version} is also defined in "
                 f"{first.display_path}; both would be written to the same package folder",
             )
+
+
+def expand_contract_paths(paths_or_dirs: Iterable[str | Path]) -> list[Path]:
+    """Files and directories to contract files (``*.yaml``/``*.yml``, sorted, deduplicated).
+
+    Raises:
+        ContractValidationError: A path is missing or a directory holds no contract.
+    """
+    problems: list[ContractProblem] = []
+    files = _expand(paths_or_dirs, problems)
+    raise_for_problems(problems)
+    return files
 
 
 def _expand(paths_or_dirs: Iterable[str | Path], problems: list[ContractProblem]) -> list[Path]:

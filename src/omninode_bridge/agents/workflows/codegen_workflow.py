@@ -65,6 +65,7 @@ from omninode_bridge.codegen.writer import (
     unchanged_plan,
 )
 from omninode_bridge.contracts import Contract, load_contract
+from omninode_bridge.contracts.loader import expand_contract_paths
 from omninode_bridge.contracts.prd import analyze_prd, contracts_from_prd
 from omninode_bridge.contracts.problems import ContractProblem, contract_error
 from omninode_bridge.contracts.serialize import dump_contract
@@ -84,7 +85,6 @@ log = get_logger(__name__, component="codegen")
 
 GENERATOR_VERSION: str = __version__
 _STAGES: tuple[str, ...] = ("parse", "models", "validators", "tests", "quality", "package")
-_CONTRACT_SUFFIXES = (".yaml", ".yml")
 #: Output-folder file mapping each contract file to the package it produced.
 INDEX_NAME = ".omninode-index.json"
 
@@ -304,7 +304,7 @@ class CodegenWorkflow:
             ContractError: A path is missing or a contract is invalid; the
                 message lists every problem of every file; nothing is written.
         """
-        paths = _expand(contract_paths)
+        paths = expand_contract_paths(contract_paths)
         jobs = [_Job(index=i, path=p) for i, p in enumerate(paths)]
         return await self._run(jobs, output_directory, dry_run, check, correlation_id, workflow_id)
 
@@ -791,27 +791,6 @@ def _context(spec: NodeSpec, item: GeneratedFile) -> ValidationContext:
             file_path=item.path,
         )
     return ValidationContext(node_type="auto", file_path=item.path)
-
-
-def _expand(paths: Iterable[str | Path]) -> list[Path]:
-    found: list[Path] = []
-    problems: list[ContractProblem] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files = sorted(
-                p for p in path.rglob("*") if p.suffix in _CONTRACT_SUFFIXES and p.is_file()
-            )
-            if not files:
-                problems.append(ContractProblem(str(path), None, "", "no *.yaml or *.yml files"))
-            found.extend(files)
-        elif path.is_file():
-            found.append(path)
-        else:
-            problems.append(ContractProblem(str(path), None, "", "no such file or directory"))
-    if problems:
-        raise contract_error(problems)
-    return list(dict.fromkeys(found))
 
 
 def _same_package_problems(jobs: Sequence[_Job]) -> list[ContractProblem]:
