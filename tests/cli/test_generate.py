@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import tempfile
@@ -12,7 +13,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from omninode_bridge.cli.app import app
-from omninode_bridge.codegen.checks import MYPY_CACHE_ENV
+from omninode_bridge.codegen.checks import EXIT_TOOL_MISSING, MYPY_CACHE_ENV
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "contracts"
 MINIMAL = FIXTURES / "sample_contracts" / "minimal_effect.yaml"
@@ -135,3 +136,72 @@ def test_run_tests_checks_the_generated_packages(
     failed = invoke(["generate", str(contracts), "--out", str(out), "--run-tests"])
     assert failed.exit_code == 1
     assert "pytest: failed" in failed.output
+
+
+def test_run_tests_json_agrees_with_the_exit_code_per_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        MYPY_CACHE_ENV, str(Path(tempfile.gettempdir()) / "omninode-generated-mypy-cache")
+    )
+    contracts = tmp_path / "contracts"
+    contracts.mkdir()
+    shutil.copy(MINIMAL, contracts)
+    shutil.copy(LOCK, contracts)
+    out = tmp_path / "out"
+    assert invoke(["generate", str(contracts), "--out", str(out)]).exit_code == 0
+    broken = out / "minimal_effect" / "v1_0_0"
+    user_test = broken / "tests" / "test_handlers.py"
+    user_test.write_text(
+        user_test.read_text() + "\n\ndef test_broken() -> None:\n    assert 1 == 2\n"
+    )
+
+    result = invoke(["generate", str(contracts), "--out", str(out), "--run-tests", "--json"])
+
+    assert result.exit_code == 1
+    document = json.loads(result.output)
+    assert document["success"] is False
+    assert document["exit_code"] == 1
+    assert document["generated"] is True
+    assert {c["tool"]: c["status"] for c in document["checks"]}["pytest"] == "failed"
+    packages = {Path(p["package_dir"]): p for p in document["packages"]}
+    failing = packages[broken]
+    assert failing["success"] is False
+    pytest_verdict = {c["tool"]: c for c in failing["checks"]}["pytest"]
+    assert pytest_verdict["status"] == "failed"
+    assert any("test_broken" in line for line in pytest_verdict["first_lines"])
+    [healthy] = [p for d, p in packages.items() if d != broken]
+    assert {c["tool"]: c["status"] for c in healthy["checks"]} == {
+        "ruff": "passed",
+        "mypy": "passed",
+        "pytest": "passed",
+    }
+
+
+def test_a_missing_check_tool_is_named_with_its_install_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name: str, *args: object, **kwargs: object) -> object:
+        return None if name == "mypy" else real_find_spec(name)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    out = tmp_path / "out"
+    result = invoke(["generate", str(MINIMAL), "--out", str(out), "--run-tests", "--json"])
+
+    assert result.exit_code == EXIT_TOOL_MISSING
+    document = json.loads(result.output)
+    assert document["success"] is False
+    mypy = {c["tool"]: c for c in document["checks"]}["mypy"]
+    assert mypy["status"] == "missing"
+    assert "mypy" in mypy["output"] and "omninode-bridge[check]" in mypy["output"]
+
+
+def test_run_tests_after_a_failed_generation_reports_skipped_checks(tmp_path: Path) -> None:
+    contracts = tmp_path / "contracts"
+    contracts.mkdir()
+    (contracts / "broken.yaml").write_text("name: [unclosed\n", encoding="utf-8")
+    result = invoke(["generate", str(contracts), "--out", str(tmp_path / "o"), "--json"])
+    assert result.exit_code != 0
+    assert json.loads(result.output)["success"] is False

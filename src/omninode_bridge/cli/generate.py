@@ -12,7 +12,10 @@ check``, ``mypy --strict`` and ``pytest`` over the generated packages.
 
 Exit codes: 0 success; 1 generation failed, ``--check`` found drift, or a
 check of ``--run-tests`` failed; 2 bad input (a missing path, an invalid
-contract or PRD: one message naming file, line and field; nothing written).
+contract or PRD: one message naming file, line and field; nothing written);
+127 a tool of ``--run-tests`` is not installed (the message names it and the
+install command). ``--json``'s ``success`` is true exactly when the exit
+status is 0.
 """
 
 from __future__ import annotations
@@ -44,25 +47,51 @@ from omninode_bridge.agents.workflows.quorum import (
     build_quorum_from_settings,
 )
 from omninode_bridge.agents.workflows.validation import ValidationPipeline, default_validators
-from omninode_bridge.codegen.checks import CheckResult, run_package_checks
+from omninode_bridge.codegen.checks import EXIT_TOOL_MISSING, CheckResult, run_package_checks
 from omninode_bridge.codegen.writer import FileAction
 from omninode_bridge.config import load_settings
 from omninode_bridge.errors import ConfigError, ContractError, OmniNodeError
 from omninode_bridge.events import LifecyclePublisher, create_event_bus
 from omninode_bridge.persistence import OmniNodePersistence, RunRecorder
 
-__all__ = ["generate", "register", "result_to_json"]
+__all__ = ["exit_code", "generate", "register", "result_to_json"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+CHECK_TOOLS = ("ruff", "mypy", "pytest")
 _PIPE_WIDTH = 200
 
 
+def exit_code(result: CodegenWorkflowResult, checks: list[CheckResult] | None = None) -> int:
+    """The exit status of a run: the one truth that ``--json``'s ``success`` agrees with."""
+    checks = checks or []
+    if not result.success or (result.check and result.has_drift):
+        return EXIT_FAILED
+    if any(c.missing for c in checks):
+        return EXIT_TOOL_MISSING
+    if any(not c.passed for c in checks):
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def result_to_json(
-    result: CodegenWorkflowResult, checks: list[CheckResult] | None = None
+    result: CodegenWorkflowResult,
+    checks: list[CheckResult] | None = None,
+    *,
+    run_tests: bool = False,
 ) -> dict[str, Any]:
-    """The ``--json`` document of a run."""
+    """The ``--json`` document of a run.
+
+    ``success`` is true exactly when the exit status is 0; ``generated`` says
+    whether generation itself succeeded. With ``run_tests``, each package and
+    the run carry one entry per check tool: ``passed``, ``failed`` (with the
+    first lines of its output), ``missing`` or ``skipped`` (with a reason).
+    """
+    code = exit_code(result, checks)
+    outcomes = _check_outcomes(result, checks or [], run_tests=run_tests)
     return {
-        "success": result.success,
+        "success": code == EXIT_OK,
+        "exit_code": code,
+        "generated": result.success,
         "dry_run": result.dry_run,
         "check": result.check,
         "drift": result.has_drift,
@@ -80,14 +109,72 @@ def result_to_json(
                 "fresh": p.fresh,
                 "written": p.written,
                 "files": {path: action.value for path, action in p.files},
+                "success": code == EXIT_OK
+                and all(c["status"] == "passed" for c in outcomes.get(str(p.package_dir), [])),
+                "checks": outcomes.get(str(p.package_dir), []),
             }
             for p in result.packages
         ],
         "checks": [
-            {"tool": c.tool, "passed": c.passed, "returncode": c.returncode, "output": c.output}
+            {
+                "tool": c.tool,
+                "status": c.status,
+                "passed": c.passed,
+                "returncode": c.returncode,
+                "duration_ms": round(c.duration_ms, 3),
+                "first_lines": c.first_lines(),
+                "output": c.output,
+            }
             for c in checks or []
+        ]
+        or [
+            {"tool": tool, "status": "skipped", "passed": False, "reason": reason}
+            for tool, reason in _skipped_checks(result, run_tests=run_tests)
         ],
     }
+
+
+def _skipped_checks(result: CodegenWorkflowResult, *, run_tests: bool) -> list[tuple[str, str]]:
+    """Why no check ran although ``--run-tests`` asked for them."""
+    if not run_tests:
+        return []
+    if not result.success:
+        reason = "generation failed"
+    elif result.dry_run or result.check:
+        reason = "nothing is written under --dry-run or --check"
+    else:
+        reason = "no packages were generated"
+    return [(tool, reason) for tool in CHECK_TOOLS]
+
+
+def _check_outcomes(
+    result: CodegenWorkflowResult, checks: list[CheckResult], *, run_tests: bool
+) -> dict[str, list[dict[str, Any]]]:
+    """Per package folder: one verdict per check tool."""
+    outcomes: dict[str, list[dict[str, Any]]] = {}
+    if not result.packages:
+        return outcomes
+    out = result.packages[0].package_dir.parent.parent
+    skipped = _skipped_checks(result, run_tests=run_tests) if not checks else []
+    for package in result.packages:
+        entries: list[dict[str, Any]] = []
+        relative = package.package_dir.relative_to(out).as_posix()
+        for check in checks:
+            verdict = check.for_package(relative)
+            entries.append(
+                {
+                    "tool": verdict.tool,
+                    "status": verdict.status,
+                    "reason": verdict.reason,
+                    "first_lines": list(verdict.first_lines),
+                }
+            )
+        entries += [
+            {"tool": tool, "status": "skipped", "reason": reason, "first_lines": []}
+            for tool, reason in skipped
+        ]
+        outcomes[str(package.package_dir)] = entries
+    return outcomes
 
 
 def generate(
@@ -129,7 +216,8 @@ def generate(
 ) -> None:
     """Generate ONEX node packages from contracts or a PRD.
 
-    Exit codes: 0 success; 1 failures or drift; 2 bad input.
+    Exit codes: 0 success; 1 failures or drift; 2 bad input; 127 a check
+    tool of --run-tests is not installed.
     """
     console = Console()
     if not console.is_terminal:
@@ -166,13 +254,17 @@ def generate(
         else:
             err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    run_tests = run_tests and not (dry_run or check)
     if as_json:
-        console.print_json(json.dumps(result_to_json(result, checks)))
+        console.print_json(json.dumps(result_to_json(result, checks, run_tests=run_tests)))
     else:
         _print_human(console, result, checks)
-    failed = not result.success or any(not c.passed for c in checks)
-    if failed or (check and result.has_drift):
-        raise typer.Exit(EXIT_FAILED)
+        if run_tests and not checks:
+            for tool, reason in _skipped_checks(result, run_tests=True):
+                console.print(f"{tool}: skipped ({reason})", highlight=False)
+    code = exit_code(result, checks)
+    if code != EXIT_OK:
+        raise typer.Exit(code)
 
 
 async def _generate(
@@ -384,7 +476,9 @@ def _print_human(
     for error in result.errors:
         console.print(f"[red]error:[/] {escape(error)}", highlight=False)
     for item in checks:
-        mark = "[green]passed[/]" if item.passed else "[red]failed[/]"
+        mark = {"passed": "[green]passed[/]", "missing": "[red]not installed[/]"}.get(
+            item.status, "[red]failed[/]"
+        )
         console.print(f"{item.tool}: {mark} ({item.duration_ms:.0f} ms)")
         if not item.passed:
             console.print(item.output.rstrip(), highlight=False, markup=False)

@@ -10,6 +10,7 @@ whatever project the output folder happens to sit in.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import sys
 import tempfile
@@ -18,7 +19,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["MYPY_CACHE_ENV", "RUFF_SELECT", "CheckResult", "run_package_checks"]
+__all__ = [
+    "CHECK_INSTALL_HINT",
+    "EXIT_TOOL_MISSING",
+    "MYPY_CACHE_ENV",
+    "RUFF_SELECT",
+    "CheckResult",
+    "PackageCheck",
+    "run_package_checks",
+]
 
 #: The ruff rules generated code is held to (the project's own set), line length 100.
 RUFF_SELECT = "E,F,W,I,B,UP,SIM,RUF,ASYNC,PT,C4,RET,PIE"
@@ -26,6 +35,14 @@ RUFF_SELECT = "E,F,W,I,B,UP,SIM,RUF,ASYNC,PT,C4,RET,PIE"
 MYPY_CACHE_ENV = "OMNINODE_MYPY_CACHE_DIR"
 _MYPY_INI = "[mypy]\nstrict = True\nwarn_unreachable = True\n"
 _PYTEST_INI = "[pytest]\nfilterwarnings =\n    error\n"
+#: Exit status of a check whose tool is not installed (the shell's "command not found").
+EXIT_TOOL_MISSING = 127
+#: How to install every tool ``--run-tests`` runs.
+CHECK_INSTALL_HINT = "python3 -m pip install 'omninode-bridge[check]'"
+#: Lines of a failed tool's output kept as its summary.
+_FIRST_LINES = 20
+#: pytest's python module is ``pytest``; the others are named as the tool.
+_MODULES = {"ruff": "ruff", "mypy": "mypy", "pytest": "pytest"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +52,11 @@ class CheckResult:
     Attributes:
         tool: ``ruff``, ``mypy`` or ``pytest``.
         command: The command line run.
-        returncode: Its exit status (127 when the tool is not installed).
+        returncode: Its exit status (``EXIT_TOOL_MISSING``, 127, when the
+            tool is not installed).
         output: Its combined stdout and stderr.
         duration_ms: Wall time.
+        packages: The package folders checked, relative to the output folder.
     """
 
     tool: str
@@ -45,11 +64,66 @@ class CheckResult:
     returncode: int
     output: str
     duration_ms: float
+    packages: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
         """Whether the tool exited with status 0."""
         return self.returncode == 0
+
+    @property
+    def missing(self) -> bool:
+        """Whether the tool is not installed (nothing was checked)."""
+        return self.returncode == EXIT_TOOL_MISSING
+
+    @property
+    def status(self) -> str:
+        """``passed``, ``failed`` or ``missing``."""
+        if self.passed:
+            return "passed"
+        return "missing" if self.missing else "failed"
+
+    def first_lines(self, limit: int = _FIRST_LINES) -> list[str]:
+        """The first non-empty lines of the output (the reason it failed)."""
+        return [line for line in self.output.splitlines() if line.strip()][:limit]
+
+    def for_package(self, package: str) -> PackageCheck:
+        """This tool's verdict on one package (a path relative to the output folder).
+
+        A failure is attributed to the packages its output lines name; when the
+        output names none of them (the tool crashed, say), every package failed.
+        """
+        if self.passed or self.missing:
+            reason = "" if self.passed else self.first_lines(1)[0]
+            return PackageCheck(self.tool, self.status, reason, ())
+        prefix = package.rstrip("/") + "/"
+        lines = tuple(line for line in self.first_lines(10_000) if prefix in line)
+        if lines or not self.names_any_package:
+            return PackageCheck(self.tool, "failed", "", (lines or tuple(self.first_lines()))[:20])
+        return PackageCheck(self.tool, "passed", "", ())
+
+    @property
+    def names_any_package(self) -> bool:
+        """Whether any output line names one of the checked package folders."""
+        return any(p + "/" in self.output for p in self.packages)
+
+
+@dataclass(frozen=True, slots=True)
+class PackageCheck:
+    """One tool's verdict on one package.
+
+    Attributes:
+        tool: ``ruff``, ``mypy`` or ``pytest``.
+        status: ``passed``, ``failed``, ``missing`` (tool not installed) or
+            ``skipped``.
+        reason: Why it was skipped or missing.
+        first_lines: The output lines about this package, when it failed.
+    """
+
+    tool: str
+    status: str
+    reason: str
+    first_lines: tuple[str, ...]
 
 
 async def run_package_checks(
@@ -121,11 +195,20 @@ async def run_package_checks(
                 *relative,
             ),
         }
-        return list(await asyncio.gather(*(_run(tool, commands[tool], root) for tool in tools)))
+        return list(
+            await asyncio.gather(
+                *(_run(tool, commands[tool], root, tuple(relative)) for tool in tools)
+            )
+        )
 
 
-async def _run(tool: str, command: tuple[str, ...], cwd: Path) -> CheckResult:
+async def _run(
+    tool: str, command: tuple[str, ...], cwd: Path, packages: tuple[str, ...]
+) -> CheckResult:
     started = time.perf_counter()
+    if importlib.util.find_spec(_MODULES[tool]) is None:
+        message = f"{tool} is not installed; install the checks with: {CHECK_INSTALL_HINT}"
+        return CheckResult(tool, command, EXIT_TOOL_MISSING, message, 0.0, packages)
     try:
         process = await asyncio.create_subprocess_exec(
             *command,
@@ -134,7 +217,8 @@ async def _run(tool: str, command: tuple[str, ...], cwd: Path) -> CheckResult:
             stderr=asyncio.subprocess.STDOUT,
         )
     except OSError as exc:
-        return CheckResult(tool, command, 127, str(exc), (time.perf_counter() - started) * 1000)
+        elapsed = (time.perf_counter() - started) * 1000
+        return CheckResult(tool, command, EXIT_TOOL_MISSING, str(exc), elapsed, packages)
     output, _ = await process.communicate()
     return CheckResult(
         tool,
@@ -142,4 +226,5 @@ async def _run(tool: str, command: tuple[str, ...], cwd: Path) -> CheckResult:
         process.returncode if process.returncode is not None else 1,
         output.decode("utf-8", errors="replace"),
         (time.perf_counter() - started) * 1000,
+        packages,
     )
