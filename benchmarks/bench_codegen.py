@@ -37,13 +37,13 @@ from typing import Any
 
 import structlog
 
-from omninode_bridge.agents.workflows.codegen_workflow import (
+from omninode_bridge.codegen.render import PackageRenderer
+from omninode_bridge.codegen.spec import build_node_spec
+from omninode_bridge.codegen.template_manager import TemplateManager
+from omninode_bridge.codegen.workflow import (
     CodegenWorkflow,
     OmniNodeTemplateEngine,
 )
-from omninode_bridge.agents.workflows.template_manager import TemplateManager
-from omninode_bridge.codegen.render import PackageRenderer
-from omninode_bridge.codegen.spec import build_node_spec
 from omninode_bridge.codegen.writer import Provenance
 from omninode_bridge.contracts import load_contract
 

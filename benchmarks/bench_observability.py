@@ -29,8 +29,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
+from omninode_bridge.logs import configure_logging, get_logger, log_context
 from omninode_bridge.observability.alerts import AlertManager, read_alert_config
-from omninode_bridge.observability.logging import configure_logging, get_logger, log_context
 from omninode_bridge.observability.monitoring import MetricType, MonitoringSystem
 
 

@@ -34,7 +34,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from omninode_bridge.agents.metrics import MetricsCollector
-from omninode_bridge.agents.metrics.sinks import DatabaseMetricSink
+from omninode_bridge.metrics.sinks import DatabaseMetricSink
 from omninode_bridge.persistence import OmniNodePersistence
 
 POSTGRES_URL = os.environ.get(

@@ -24,12 +24,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from omninode_bridge.agents.workflows.validation import (
+from omninode_bridge.cli.validate import validate_files
+from omninode_bridge.validation import (
     ValidationContext,
     ValidationPipeline,
     default_validators,
 )
-from omninode_bridge.cli.validate import validate_files
 
 _HEADER = '''"""Effect node that stores and reads records of a benchmark service."""
 

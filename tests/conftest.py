@@ -7,10 +7,18 @@ fixtures. When the service does not answer they skip with the reason, unless
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import os
 import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
+
+from omninode_bridge.logs import configure_logging
 
 REQUIRE_SERVICES = os.environ.get("OMNINODE_REQUIRE_SERVICES") == "1"
 
@@ -49,3 +57,27 @@ def redis_url() -> str:
     """URL of the test Redis database (skips or fails when absent)."""
     _need_service("Redis", "127.0.0.1", 6379)
     return REDIS_URL
+
+
+@dataclass
+class LogCapture:
+    """JSON lines written through :func:`configure_logging` into a buffer."""
+
+    buffer: io.StringIO
+
+    def records(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.buffer.getvalue().splitlines() if line]
+
+
+@pytest.fixture
+def log_capture() -> Iterator[LogCapture]:
+    """Route every log line to an in-memory buffer as JSON, restore afterwards."""
+    root = logging.getLogger()
+    level = root.level
+    buffer = io.StringIO()
+    handlers = configure_logging(level="INFO", log_format="json", stream=buffer)
+    yield LogCapture(buffer)
+    for handler in handlers:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)

@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from omninode_bridge.agents.workflows.models import WorkflowResult
     from omninode_bridge.contracts.problems import ContractProblem
+    from omninode_bridge.engine.models import WorkflowResult
 
 __all__ = [
     "ConfigError",

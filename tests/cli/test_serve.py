@@ -13,7 +13,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from omninode_bridge.agents.workflows.example import EXAMPLE_STAGE_NAMES
+from omninode_bridge.engine.example import EXAMPLE_STAGE_NAMES
 
 RUNS = 2
 ITEMS = 2

@@ -167,7 +167,7 @@ def test_declared_node_type_checks_the_base_class(broken: Path) -> None:
 @pytest.fixture
 async def lock_package(tmp_path: Path) -> Path:
     """The generated distributed-lock node package (it has a contract.yaml)."""
-    from omninode_bridge.agents.workflows.codegen_workflow import CodegenWorkflow
+    from omninode_bridge.codegen.workflow import CodegenWorkflow
 
     result = await CodegenWorkflow().generate([LOCK_CONTRACT], tmp_path)
     assert result.success

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from omninode_bridge.agents.workflows.codegen_workflow import (
+from omninode_bridge.codegen.checks import CheckResult, run_package_checks
+from omninode_bridge.codegen.workflow import (
     CodegenWorkflow,
     CodegenWorkflowResult,
 )
-from omninode_bridge.codegen.checks import CheckResult, run_package_checks
 from omninode_bridge.codegen.writer import MANIFEST_NAME, FileOwner, Manifest
 from omninode_bridge.contracts import load_contract
 from omninode_bridge.contracts.problems import ContractValidationError

@@ -1,11 +1,9 @@
-"""Fixtures for the observability tests: captured JSON log lines, a local webhook
-server, and fresh process-wide monitoring/alerting state."""
+"""Fixtures for the observability tests: a local webhook server, and fresh
+process-wide monitoring/alerting state (captured log lines: ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,31 +15,6 @@ from prometheus_client import CollectorRegistry
 
 from omninode_bridge.observability import alerts, health, monitoring, prometheus
 from omninode_bridge.observability.alerts import AlertManager
-from omninode_bridge.observability.logging import configure_logging
-
-
-@dataclass
-class LogCapture:
-    """JSON lines written through :func:`configure_logging` into a buffer."""
-
-    buffer: io.StringIO
-
-    def records(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.buffer.getvalue().splitlines() if line]
-
-
-@pytest.fixture
-def log_capture() -> Iterator[LogCapture]:
-    """Route every log line to an in-memory buffer as JSON, restore afterwards."""
-    root = logging.getLogger()
-    level = root.level
-    buffer = io.StringIO()
-    handlers = configure_logging(level="INFO", log_format="json", stream=buffer)
-    yield LogCapture(buffer)
-    for handler in handlers:
-        root.removeHandler(handler)
-        handler.close()
-    root.setLevel(level)
 
 
 class FakeClock:

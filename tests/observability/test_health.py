@@ -198,7 +198,7 @@ async def test_guide_health_check_example(
 
 
 async def test_quorum_without_a_probe_is_judged_on_client_readiness() -> None:
-    from omninode_bridge.agents.workflows.quorum import (
+    from omninode_bridge.quorum import (
         AIQuorum,
         ModelConfig,
         OpenAICompatibleClient,

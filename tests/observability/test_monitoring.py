@@ -287,7 +287,7 @@ async def test_guide_monitoring_integration_test(fresh_monitoring: MonitoringSys
 async def test_guide_logs_feed_monitoring_example(
     fresh_monitoring: MonitoringSystem, log_capture: Any
 ) -> None:
-    from omninode_bridge.observability.logging import get_logger
+    from omninode_bridge.logs import get_logger
     from omninode_bridge.observability.monitoring import MetricType, record_metric
 
     logger = get_logger(__name__)

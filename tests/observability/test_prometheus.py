@@ -193,7 +193,7 @@ def test_every_metric_has_the_omninode_prefix_and_is_reserved() -> None:
 
 
 async def test_template_manager_cache_stats_reach_metrics_and_health(tmp_path: Any) -> None:
-    from omninode_bridge.agents.workflows.template_manager import TemplateManager, TemplateType
+    from omninode_bridge.codegen.template_manager import TemplateManager, TemplateType
     from omninode_bridge.observability.health import HealthStatus, template_cache_check
 
     (tmp_path / "greeting.j2").write_text("hello {{ name }}", encoding="utf-8")

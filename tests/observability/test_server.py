@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from omninode_bridge.agents.coordination import SignalCoordinator
 from omninode_bridge.agents.workflows import StagedParallelExecutor
-from omninode_bridge.agents.workflows.example import EXAMPLE_STAGE_NAMES, build_example_stages
+from omninode_bridge.engine.example import EXAMPLE_STAGE_NAMES, build_example_stages
 from omninode_bridge.observability.alerts import AlertRule, AlertSeverity
 from omninode_bridge.observability.health import HealthChecker, HealthCheckResult, HealthStatus
 from omninode_bridge.observability.monitoring import MonitoringSystem

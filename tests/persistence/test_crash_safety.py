@@ -21,7 +21,7 @@ from omninode_bridge.persistence import OmniNodePersistence
 CHILD = r"""
 import asyncio, sys
 from omninode_bridge.agents.metrics import MetricsCollector
-from omninode_bridge.agents.metrics.sinks import DatabaseMetricSink
+from omninode_bridge.metrics.sinks import DatabaseMetricSink
 from omninode_bridge.persistence import OmniNodePersistence
 
 def say(*parts):

@@ -21,7 +21,7 @@ import pytest
             ],
         ),
         ("omninode_bridge.events", ["EventProcessor", "ModelEvent", "LifecyclePublisher"]),
-        ("omninode_bridge.agents.metrics.sinks", ["DatabaseMetricSink", "KafkaMetricSink"]),
+        ("omninode_bridge.metrics.sinks", ["DatabaseMetricSink", "KafkaMetricSink"]),
     ],
     ids=["persistence", "events", "sinks"],
 )

@@ -59,7 +59,7 @@ def _root(
 ) -> None:
     """Turn ONEX node contracts and PRDs into working, tested node packages."""
     from omninode_bridge.config import load_settings
-    from omninode_bridge.observability.logging import configure_logging
+    from omninode_bridge.logs import configure_logging
 
     settings = load_settings()
     # Commands print their own summaries; logs stay at WARNING unless asked for.

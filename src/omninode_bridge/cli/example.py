@@ -10,10 +10,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from omninode_bridge.agents.scheduler import DependencyAwareScheduler
-from omninode_bridge.agents.workflows.example import build_example_stages
-from omninode_bridge.agents.workflows.executor import StagedParallelExecutor
-from omninode_bridge.agents.workflows.models import WorkflowResult
+from omninode_bridge.engine.example import build_example_stages
+from omninode_bridge.engine.executor import StagedParallelExecutor
+from omninode_bridge.engine.models import WorkflowResult
+from omninode_bridge.engine.scheduler import DependencyAwareScheduler
 
 __all__ = ["register", "stage_table"]
 

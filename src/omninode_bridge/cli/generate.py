@@ -32,27 +32,27 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from omninode_bridge.agents.coordination import Signal, SignalCoordinator, SignalType
-from omninode_bridge.agents.workflows.codegen_workflow import (
+from omninode_bridge.codegen.checks import EXIT_TOOL_MISSING, CheckResult, run_package_checks
+from omninode_bridge.codegen.workflow import (
     CodegenWorkflow,
     CodegenWorkflowResult,
     PackageResult,
 )
-from omninode_bridge.agents.workflows.executor import StagedParallelExecutor
-from omninode_bridge.agents.workflows.quorum import (
+from omninode_bridge.codegen.writer import FileAction
+from omninode_bridge.config import load_settings
+from omninode_bridge.engine.executor import StagedParallelExecutor
+from omninode_bridge.engine.signals import Signal, SignalCoordinator, SignalType
+from omninode_bridge.errors import ConfigError, ContractError, OmniNodeError
+from omninode_bridge.events import LifecyclePublisher, create_event_bus
+from omninode_bridge.persistence import OmniNodePersistence, RunRecorder
+from omninode_bridge.quorum import (
     QUORUM_OFF_MESSAGE,
     AIQuorum,
     ContractDrafter,
     build_drafter_from_settings,
     build_quorum_from_settings,
 )
-from omninode_bridge.agents.workflows.validation import ValidationPipeline, default_validators
-from omninode_bridge.codegen.checks import EXIT_TOOL_MISSING, CheckResult, run_package_checks
-from omninode_bridge.codegen.writer import FileAction
-from omninode_bridge.config import load_settings
-from omninode_bridge.errors import ConfigError, ContractError, OmniNodeError
-from omninode_bridge.events import LifecyclePublisher, create_event_bus
-from omninode_bridge.persistence import OmniNodePersistence, RunRecorder
+from omninode_bridge.validation import ValidationPipeline, default_validators
 
 __all__ = ["exit_code", "generate", "register", "result_to_json"]
 

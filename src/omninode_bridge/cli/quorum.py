@@ -22,16 +22,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from omninode_bridge.agents.workflows.quorum.models import QuorumResult
-from omninode_bridge.agents.workflows.quorum.recording import RecordMode
-from omninode_bridge.agents.workflows.quorum.settings import (
+from omninode_bridge.errors import ConfigError, InsufficientParticipationError
+from omninode_bridge.quorum.models import QuorumResult
+from omninode_bridge.quorum.recording import RecordMode
+from omninode_bridge.quorum.settings import (
     QUORUM_OFF_MESSAGE,
     build_quorum_from_settings,
     key_variables,
     load_quorum_settings,
 )
-from omninode_bridge.agents.workflows.validation.models import ValidationContext
-from omninode_bridge.errors import ConfigError, InsufficientParticipationError
+from omninode_bridge.validation.models import ValidationContext
 
 __all__ = ["infer_node_type", "register", "votes_table"]
 

@@ -17,13 +17,13 @@ from typing import Annotated, Any
 
 import typer
 
-from omninode_bridge.agents.coordination import SignalCoordinator
-from omninode_bridge.agents.workflows.example import build_example_stages
-from omninode_bridge.agents.workflows.executor import StagedParallelExecutor
 from omninode_bridge.config import Settings, load_settings
+from omninode_bridge.engine.example import build_example_stages
+from omninode_bridge.engine.executor import StagedParallelExecutor
+from omninode_bridge.engine.signals import SignalCoordinator
+from omninode_bridge.logs import configure_logging, get_logger
 from omninode_bridge.observability.alerts import load_alert_config
 from omninode_bridge.observability.health import configure_health_checks, get_health_checker
-from omninode_bridge.observability.logging import configure_logging, get_logger
 from omninode_bridge.observability.monitoring import get_monitoring_system
 from omninode_bridge.observability.prometheus import (
     PrometheusSignalExporter,

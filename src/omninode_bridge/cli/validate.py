@@ -10,7 +10,7 @@ A ``contract.yaml`` beside a node module supplies its node type and the
 operations it must handle.
 
 ``--corpus DIR`` measures every rule's precision and recall on a labelled
-corpus instead (see ``omninode_bridge.agents.workflows.validation.corpus``).
+corpus instead (see ``omninode_bridge.validation.corpus``).
 """
 
 from __future__ import annotations
@@ -31,24 +31,24 @@ from typing import Annotated
 
 import typer
 
-from omninode_bridge.agents.workflows.validation.corpus import (
+from omninode_bridge.errors import ValidationException
+from omninode_bridge.validation.corpus import (
     evaluate_corpus,
     format_report,
     load_corpus,
 )
-from omninode_bridge.agents.workflows.validation.models import (
+from omninode_bridge.validation.models import (
     Finding,
     Severity,
     ValidationContext,
     ValidationResult,
     ValidationSummary,
 )
-from omninode_bridge.agents.workflows.validation.pipeline import (
+from omninode_bridge.validation.pipeline import (
     ValidationPipeline,
     default_validators,
 )
-from omninode_bridge.agents.workflows.validation.rules import RULES
-from omninode_bridge.errors import ValidationException
+from omninode_bridge.validation.rules import RULES
 
 __all__ = [
     "NodeTypeOption",

@@ -22,7 +22,7 @@ from omninode_bridge.codegen.schema_models import (
 )
 from omninode_bridge.contracts import Contract, SecurityValidationConfig
 from omninode_bridge.errors import GenerationError, OmniNodeError
-from omninode_bridge.observability.logging import get_logger
+from omninode_bridge.logs import get_logger
 from omninode_bridge.onex.mixins import resolve_mixins
 
 __all__ = ["EXECUTE_METHODS", "NodeSpec", "OperationSpec", "build_node_spec"]

@@ -51,7 +51,7 @@ from omninode_bridge.contracts.schema_check import (
     validator_for,
 )
 from omninode_bridge.errors import ContractError, MixinError
-from omninode_bridge.observability.logging import get_logger
+from omninode_bridge.logs import get_logger
 from omninode_bridge.onex.mixins import resolve_mixins
 
 __all__ = [

@@ -19,11 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from omninode_bridge.agents.metrics.sinks.kafka import KafkaProducer, default_producer
 from omninode_bridge.errors import EventBusError
 from omninode_bridge.events.bus import Delivery
 from omninode_bridge.events.models import ModelEvent
-from omninode_bridge.observability.logging import get_logger
+from omninode_bridge.logs import get_logger
+from omninode_bridge.metrics.sinks.kafka import KafkaProducer, default_producer
 
 __all__ = ["KafkaConsumer", "KafkaEventBus"]
 

@@ -1,6 +1,6 @@
 """LifecyclePublisher: puts the pipeline's lifecycle on the event bus.
 
-Attached to a :class:`~omninode_bridge.agents.coordination.SignalCoordinator`,
+Attached to a :class:`~omninode_bridge.engine.signals.SignalCoordinator`,
 it publishes every workflow, stage and step signal as an event on one topic
 (``run.started``, ``stage.completed``, ``step.failed``...). Validation results
 are published through :meth:`LifecyclePublisher.publish_validation` as
@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from omninode_bridge.agents.coordination import Signal, SignalCoordinator
+from omninode_bridge.engine.signals import Signal, SignalCoordinator
 from omninode_bridge.errors import EventBusError
 from omninode_bridge.events.bus import EventBus
 from omninode_bridge.events.models import ModelEvent
-from omninode_bridge.observability.logging import get_logger
+from omninode_bridge.logs import get_logger
 
 if TYPE_CHECKING:
-    from omninode_bridge.agents.coordination.signals import Subscription
+    from omninode_bridge.engine.signals import Subscription
 
 __all__ = ["LIFECYCLE_TOPIC", "LifecyclePublisher", "lifecycle_event"]
 

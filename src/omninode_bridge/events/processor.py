@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from omninode_bridge.errors import EventBusError, PersistenceError
 from omninode_bridge.events.bus import Delivery, EventBus
 from omninode_bridge.events.models import ModelEvent
-from omninode_bridge.observability.logging import get_logger
+from omninode_bridge.logs import get_logger
 
 if TYPE_CHECKING:
     from omninode_bridge.persistence.store import OmniNodePersistence

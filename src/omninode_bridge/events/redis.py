@@ -16,7 +16,7 @@ from typing import Any
 from omninode_bridge.errors import EventBusError
 from omninode_bridge.events.bus import Delivery
 from omninode_bridge.events.models import ModelEvent
-from omninode_bridge.observability.logging import get_logger
+from omninode_bridge.logs import get_logger
 
 __all__ = ["RedisStreamsEventBus"]
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from omninode_bridge.observability.logging import get_logger
+from omninode_bridge.logs import get_logger
 from omninode_bridge.onex.mixins.catalog import MIXIN_CATALOG, included_mixins
 
 __all__ = [

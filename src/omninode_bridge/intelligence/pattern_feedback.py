@@ -25,13 +25,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from omninode_bridge.agents.workflows.validation.patterns import (
+from omninode_bridge.errors import PersistenceError
+from omninode_bridge.validation.patterns import (
     DEFAULT_THRESHOLD,
     PATTERN_RULES,
     DetectedPattern,
     PatternMatcher,
 )
-from omninode_bridge.errors import PersistenceError
 
 if TYPE_CHECKING:
     from omninode_bridge.persistence import OmniNodePersistence

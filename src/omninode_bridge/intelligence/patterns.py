@@ -1,7 +1,7 @@
 """Code anti-patterns and the feedback that tunes them: the guide's ``pattern_matcher`` names.
 
 Detection lives with the validators
-(``omninode_bridge.agents.workflows.validation.patterns``) because it walks
+(``omninode_bridge.validation.patterns``) because it walks
 the same parsed tree as they do; learning from feedback lives in
 :mod:`omninode_bridge.intelligence.pattern_feedback`. This module gathers the
 names the integration guide imports from ``agents.lib.pattern_matcher``::
@@ -14,13 +14,6 @@ names the integration guide imports from ``agents.lib.pattern_matcher``::
             print(pattern.name, pattern.confidence, pattern.location)
 """
 
-from omninode_bridge.agents.workflows.validation.patterns import (
-    DEFAULT_THRESHOLD,
-    PATTERN_RULES,
-    DetectedPattern,
-    PatternLocation,
-    PatternMatcher,
-)
 from omninode_bridge.intelligence.pattern_feedback import (
     AUTOMATED_WEIGHT,
     USER_WEIGHT,
@@ -32,6 +25,13 @@ from omninode_bridge.intelligence.pattern_feedback import (
     PatternPrecision,
     PersistenceFeedbackStore,
     tune_threshold,
+)
+from omninode_bridge.validation.patterns import (
+    DEFAULT_THRESHOLD,
+    PATTERN_RULES,
+    DetectedPattern,
+    PatternLocation,
+    PatternMatcher,
 )
 
 __all__ = [

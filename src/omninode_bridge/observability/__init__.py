@@ -1,7 +1,7 @@
 """Observability: structured logs, monitoring, alerts, health and Prometheus.
 
 Every name below is importable from here; submodules load on first use so that
-importing ``omninode_bridge.observability.logging`` (which every module does)
+importing ``omninode_bridge.logs`` (which every module does)
 stays cheap and free of import cycles.
 """
 
@@ -11,6 +11,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from omninode_bridge.logs import (
+        ContextThreadPoolExecutor,
+        LogContext,
+        RotationConfig,
+        async_log_context,
+        configure_logging,
+        get_correlation_id,
+        get_logger,
+        log_context,
+        run_in_executor_with_context,
+        set_global_correlation_id,
+        with_log_context,
+    )
     from omninode_bridge.observability.alerts import (
         Alert,
         AlertChannel,
@@ -37,19 +50,6 @@ if TYPE_CHECKING:
         configure_health_checks,
         get_overall_health_status,
     )
-    from omninode_bridge.observability.logging import (
-        ContextThreadPoolExecutor,
-        LogContext,
-        RotationConfig,
-        async_log_context,
-        configure_logging,
-        get_correlation_id,
-        get_logger,
-        log_context,
-        run_in_executor_with_context,
-        set_global_correlation_id,
-        with_log_context,
-    )
     from omninode_bridge.observability.monitoring import (
         MetricType,
         MonitoringSystem,
@@ -72,17 +72,17 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS: dict[str, str] = {
-    "ContextThreadPoolExecutor": "logging",
-    "LogContext": "logging",
-    "RotationConfig": "logging",
-    "async_log_context": "logging",
-    "configure_logging": "logging",
-    "get_correlation_id": "logging",
-    "get_logger": "logging",
-    "log_context": "logging",
-    "run_in_executor_with_context": "logging",
-    "set_global_correlation_id": "logging",
-    "with_log_context": "logging",
+    "ContextThreadPoolExecutor": "omninode_bridge.logs",
+    "LogContext": "omninode_bridge.logs",
+    "RotationConfig": "omninode_bridge.logs",
+    "async_log_context": "omninode_bridge.logs",
+    "configure_logging": "omninode_bridge.logs",
+    "get_correlation_id": "omninode_bridge.logs",
+    "get_logger": "omninode_bridge.logs",
+    "log_context": "omninode_bridge.logs",
+    "run_in_executor_with_context": "omninode_bridge.logs",
+    "set_global_correlation_id": "omninode_bridge.logs",
+    "with_log_context": "omninode_bridge.logs",
     "MetricType": "monitoring",
     "MonitoringSystem": "monitoring",
     "collect_all_metrics": "monitoring",
@@ -172,7 +172,9 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    value = getattr(
+        importlib.import_module(module if "." in module else f"{__name__}.{module}"), name
+    )
     globals()[name] = value
     return value
 

@@ -41,7 +41,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from omninode_bridge.errors import ConfigError, ObservabilityError
-from omninode_bridge.observability.logging import get_logger
+from omninode_bridge.logs import get_logger
 
 __all__ = [
     "DEFAULT_ALERT_CONFIG",

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 from enum import Enum
 from typing import Any
 
-from omninode_bridge.observability.logging import get_logger
+from omninode_bridge.logs import get_logger
 
 __all__ = [
     "HealthCheck",

@@ -28,8 +28,8 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 
+from omninode_bridge.logs import get_logger
 from omninode_bridge.observability.alerts import Alert, AlertManager, get_alert_manager
-from omninode_bridge.observability.logging import get_logger
 from omninode_bridge.observability.prometheus import (
     METRIC_PREFIX,
     get_prometheus_metrics,
@@ -37,7 +37,7 @@ from omninode_bridge.observability.prometheus import (
 )
 
 if TYPE_CHECKING:
-    from omninode_bridge.agents.metrics import Metric as CollectedMetric
+    from omninode_bridge.metrics.models import Metric as CollectedMetric
 
 __all__ = [
     "COMPONENTS",

@@ -4,7 +4,7 @@
 global default one) holding histograms of workflow, stage and step durations,
 counters of runs, steps, failures, retries, template cache hits and misses and
 validation findings, and gauges of work in flight. :class:`PrometheusSignalExporter`
-subscribes to a :class:`~omninode_bridge.agents.coordination.SignalCoordinator`
+subscribes to a :class:`~omninode_bridge.engine.signals.SignalCoordinator`
 and turns every lifecycle signal into those metrics, keeping a short history
 of finished runs for the JSON API of ``omninode serve``.
 """
@@ -21,12 +21,12 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 
-from omninode_bridge.agents.coordination import Signal, SignalType
+from omninode_bridge.engine.signals import Signal, SignalType
+from omninode_bridge.logs import get_logger
 from omninode_bridge.observability.health import stats_mapping
-from omninode_bridge.observability.logging import get_logger
 
 if TYPE_CHECKING:
-    from omninode_bridge.agents.coordination import SignalCoordinator, Subscription
+    from omninode_bridge.engine.signals import SignalCoordinator, Subscription
 
 __all__ = [
     "DURATION_BUCKETS",

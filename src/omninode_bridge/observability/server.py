@@ -31,6 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 from prometheus_client.exposition import generate_latest
 
+from omninode_bridge.logs import get_logger
 from omninode_bridge.observability.dashboard import dashboard_data
 from omninode_bridge.observability.health import (
     HealthChecker,
@@ -38,7 +39,6 @@ from omninode_bridge.observability.health import (
     derive_overall_status,
     get_health_checker,
 )
-from omninode_bridge.observability.logging import get_logger
 from omninode_bridge.observability.monitoring import MonitoringSystem, get_monitoring_system
 from omninode_bridge.observability.prometheus import PrometheusSignalExporter
 

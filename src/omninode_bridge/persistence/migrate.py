@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from omninode_bridge.errors import PersistenceError
-from omninode_bridge.observability.logging import get_logger
+from omninode_bridge.logs import get_logger
 
 __all__ = ["MIGRATIONS_DIR", "alembic_config", "current_revision", "head_revision", "upgrade"]
 

@@ -1,6 +1,6 @@
 """RunRecorder: writes run history from the executor's lifecycle signals.
 
-Subscribe it to a :class:`~omninode_bridge.agents.coordination.SignalCoordinator`
+Subscribe it to a :class:`~omninode_bridge.engine.signals.SignalCoordinator`
 and every workflow run, stage and step lands in the store as it happens. A run
 becomes ``completed`` only when its ``workflow_completed`` signal is written,
 so a process that dies mid-run leaves the run ``running`` (later
@@ -25,12 +25,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from omninode_bridge.agents.coordination import Signal, SignalCoordinator, SignalType
+from omninode_bridge.engine.signals import Signal, SignalCoordinator, SignalType
 from omninode_bridge.errors import PersistenceError
-from omninode_bridge.observability.logging import get_logger
+from omninode_bridge.logs import get_logger
 
 if TYPE_CHECKING:
-    from omninode_bridge.agents.coordination.signals import Subscription
+    from omninode_bridge.engine.signals import Subscription
     from omninode_bridge.persistence.store import OmniNodePersistence
 
 __all__ = ["RunRecorder"]

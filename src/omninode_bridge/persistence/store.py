@@ -30,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from omninode_bridge.errors import PersistenceError
-from omninode_bridge.observability.logging import get_logger
+from omninode_bridge.logs import get_logger
 from omninode_bridge.persistence import analytics
 from omninode_bridge.persistence.engine import (
     create_engine,

@@ -1,6 +1,9 @@
-"""Coordination: typed lifecycle signals between the executor and its observers."""
+"""Seed import path ``omninode_bridge.agents.coordination``: re-exports only.
 
-from omninode_bridge.agents.coordination.signals import (
+The code lives in :mod:`omninode_bridge.engine.signals`.
+"""
+
+from omninode_bridge.engine.signals import (
     Signal,
     SignalCallback,
     SignalCoordinator,

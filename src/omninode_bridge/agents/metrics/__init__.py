@@ -1,7 +1,10 @@
-"""Metrics: typed records, a bounded in-memory collector and pluggable sinks."""
+"""Seed import path ``omninode_bridge.agents.metrics``: re-exports only.
 
-from omninode_bridge.agents.metrics.collector import CollectorStats, MetricsCollector
-from omninode_bridge.agents.metrics.models import Metric, MetricSink, MetricSummary, MetricType
+The code lives in :mod:`omninode_bridge.metrics` (collector, records and sinks).
+"""
+
+from omninode_bridge.metrics.collector import CollectorStats, MetricsCollector
+from omninode_bridge.metrics.models import Metric, MetricSink, MetricSummary, MetricType
 
 __all__ = [
     "CollectorStats",

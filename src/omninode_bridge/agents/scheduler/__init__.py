@@ -1,13 +1,17 @@
-"""Scheduling: dependency graphs, waves, concurrency limits and retries."""
+"""Seed import path ``omninode_bridge.agents.scheduler``: re-exports only.
 
-from omninode_bridge.agents.scheduler.dag import DependencyGraph
-from omninode_bridge.agents.scheduler.retry import (
+The code lives in :mod:`omninode_bridge.engine` (``dag.py``, ``scheduler.py``,
+``retry.py``).
+"""
+
+from omninode_bridge.engine.dag import DependencyGraph
+from omninode_bridge.engine.retry import (
     RetryAttempt,
     RetryPolicy,
     SleepFunc,
     call_with_retry,
 )
-from omninode_bridge.agents.scheduler.scheduler import (
+from omninode_bridge.engine.scheduler import (
     DependencyAwareScheduler,
     ExecutionResult,
     ScheduledTask,

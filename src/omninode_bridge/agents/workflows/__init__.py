@@ -1,18 +1,31 @@
-"""Code generation workflow infrastructure: the seed API's public module.
+"""Seed import path ``omninode_bridge.agents.workflows``: re-exports only.
 
-Re-exports the staged parallel executor and its records, the template manager,
-the validation pipeline and the AI quorum.
+The code lives where its concept lives: the staged parallel executor, its
+records, recovery and profiling in :mod:`omninode_bridge.engine`; the code
+generation workflow and the template manager in :mod:`omninode_bridge.codegen`;
+the validation pipeline in :mod:`omninode_bridge.validation`; the AI quorum in
+:mod:`omninode_bridge.quorum`; the exceptions in :mod:`omninode_bridge.errors`.
 """
 
-from omninode_bridge.agents.workflows.codegen_workflow import (
+from omninode_bridge.codegen.template_manager import (
+    Template,
+    TemplateCache,
+    TemplateCacheStats,
+    TemplateLRUCache,
+    TemplateManager,
+    TemplateMetadata,
+    TemplateRenderContext,
+    TemplateType,
+)
+from omninode_bridge.codegen.workflow import (
     CodegenWorkflow,
     CodegenWorkflowResult,
     OmniNodeTemplateEngine,
     PackageResult,
     ParallelCodeGenerator,
 )
-from omninode_bridge.agents.workflows.executor import StagedParallelExecutor
-from omninode_bridge.agents.workflows.models import (
+from omninode_bridge.engine.executor import StagedParallelExecutor
+from omninode_bridge.engine.models import (
     EnumStageStatus,
     EnumStepStatus,
     EnumStepType,
@@ -24,7 +37,7 @@ from omninode_bridge.agents.workflows.models import (
     WorkflowStage,
     WorkflowStep,
 )
-from omninode_bridge.agents.workflows.profiling import (
+from omninode_bridge.engine.profiling import (
     HotPath,
     OptimizationArea,
     OptimizationPriority,
@@ -35,7 +48,23 @@ from omninode_bridge.agents.workflows.profiling import (
     ProfileResult,
     TimingStats,
 )
-from omninode_bridge.agents.workflows.quorum import (
+from omninode_bridge.engine.recovery import (
+    ErrorPattern,
+    ErrorRecoveryOrchestrator,
+    ErrorType,
+    RecoveryContext,
+    RecoveryResult,
+    RecoveryStatistics,
+    RecoveryStrategy,
+)
+from omninode_bridge.errors import (
+    InsufficientParticipationError,
+    QuorumException,
+    StageTimeoutError,
+    ValidationException,
+    WorkflowException,
+)
+from omninode_bridge.quorum import (
     DEFAULT_QUORUM_MODELS,
     AIQuorum,
     CodestralClient,
@@ -48,26 +77,7 @@ from omninode_bridge.agents.workflows.quorum import (
     QuorumResult,
     QuorumVote,
 )
-from omninode_bridge.agents.workflows.recovery import (
-    ErrorPattern,
-    ErrorRecoveryOrchestrator,
-    ErrorType,
-    RecoveryContext,
-    RecoveryResult,
-    RecoveryStatistics,
-    RecoveryStrategy,
-)
-from omninode_bridge.agents.workflows.template_manager import (
-    Template,
-    TemplateCache,
-    TemplateCacheStats,
-    TemplateLRUCache,
-    TemplateManager,
-    TemplateMetadata,
-    TemplateRenderContext,
-    TemplateType,
-)
-from omninode_bridge.agents.workflows.validation import (
+from omninode_bridge.validation import (
     CompletenessValidator,
     ONEXComplianceValidator,
     QualityValidator,
@@ -75,13 +85,6 @@ from omninode_bridge.agents.workflows.validation import (
     ValidationPipeline,
     ValidationResult,
     ValidationSummary,
-)
-from omninode_bridge.errors import (
-    InsufficientParticipationError,
-    QuorumException,
-    StageTimeoutError,
-    ValidationException,
-    WorkflowException,
 )
 
 __all__ = [

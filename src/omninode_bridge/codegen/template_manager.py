@@ -1,0 +1,584 @@
+"""TemplateManager: Jinja2 templates by id, cached, reloaded when their file changes.
+
+A template with id ``X`` is the file ``X.j2`` (or ``X.jinja2``, or
+``<type>/X.j2`` when a type is given) in the user template directory, which
+overrides the built-in directory of the package (``omninode_bridge/codegen/templates``).
+Templates are compiled once and kept in a :class:`TemplateLRUCache`; each
+lookup checks the file cheaply (its path, modification time and size) and, when
+those differ, compares the SHA-256 of the content: only a real content change
+invalidates the entry. Adding a user template that overrides a cached built-in
+is noticed the same way.
+
+Rendering uses ``StrictUndefined`` (a missing variable is an error, not an
+empty string), keeps trailing newlines, trims blocks, and does not autoescape
+(templates render Python, YAML and Markdown, not HTML). Renders are
+synchronous inside the coroutine and share no mutable state, so any number of
+asyncio tasks may render at once; concurrent first loads of one template are
+merged into a single read. A manager serves one event loop; to share templates
+between threads or loops, give each its own manager over one thread-safe
+:class:`TemplateLRUCache` (``cache=``).
+
+The cache is keyed by template id: ``<type>/<id>.j2`` files of different
+types under one id replace each other in the cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from stat import S_ISREG
+from typing import TYPE_CHECKING, Any, Final
+
+import jinja2
+
+from omninode_bridge.codegen.template_cache import (
+    CachedTemplate,
+    FileFingerprint,
+    TemplateCache,
+    TemplateCacheStats,
+    TemplateLRUCache,
+)
+from omninode_bridge.errors import TemplateError
+from omninode_bridge.logs import get_logger
+
+if TYPE_CHECKING:
+    from omninode_bridge.metrics.collector import MetricsCollector
+
+__all__ = [
+    "BUILTIN_TEMPLATE_DIR",
+    "TEMPLATE_SUFFIXES",
+    "Template",
+    "TemplateCache",
+    "TemplateCacheStats",
+    "TemplateLRUCache",
+    "TemplateManager",
+    "TemplateMetadata",
+    "TemplateRenderContext",
+    "TemplateType",
+]
+
+log = get_logger(__name__, component="templates")
+
+#: Built-in templates shipped with the package (owned by the code generator).
+BUILTIN_TEMPLATE_DIR: Final = Path(__file__).resolve().parent / "templates"
+#: File suffixes tried for a template id, in order.
+TEMPLATE_SUFFIXES: Final = (".j2", ".jinja2")
+
+_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*$")
+_MAX_TEMPLATE_BYTES: Final = 1_048_576
+
+
+class TemplateType(StrEnum):
+    """Kinds of templates the code generator uses."""
+
+    EFFECT = "effect"
+    COMPUTE = "compute"
+    REDUCER = "reducer"
+    ORCHESTRATOR = "orchestrator"
+    MODEL = "model"
+    VALIDATOR = "validator"
+    TEST = "test"
+    CONTRACT = "contract"
+
+    @classmethod
+    def infer(cls, template_id: str) -> TemplateType:
+        """Guess the type from an id (``node_effect_v1`` -> ``EFFECT``); ``MODEL`` otherwise."""
+        lowered = template_id.lower()
+        for kind in cls:
+            if kind.value in lowered:
+                return kind
+        return cls.MODEL
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateMetadata:
+    """Where a template came from and when.
+
+    Attributes:
+        source_path: The file read.
+        sha256: Hex SHA-256 of the content.
+        loaded_at: Wall-clock time of the load (seconds since the epoch).
+        builtin: Whether the file is one of the package's built-in templates.
+    """
+
+    source_path: Path
+    sha256: str
+    loaded_at: float
+    builtin: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A template with its content.
+
+    Attributes:
+        template_id: Unique template identifier (the file name without suffix).
+        template_type: Type of template.
+        content: Template source (Jinja2 syntax).
+        metadata: Source file, hash and load time.
+        size_bytes: Size of the content in bytes (UTF-8).
+    """
+
+    template_id: str
+    template_type: TemplateType
+    content: str
+    metadata: TemplateMetadata | None = None
+    size_bytes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateRenderContext:
+    """Variables and per-render options.
+
+    Filters and non-default options (``autoescape``, ``trim_blocks``,
+    ``lstrip_blocks``) need a separately compiled template, which is not
+    cached; plain ``variables`` and ``globals`` use the cached one.
+
+    Attributes:
+        variables: Names the template reads.
+        filters: Extra Jinja2 filters for this render.
+        globals: Extra names, overridden by ``variables``.
+        autoescape: HTML-escape output (off: templates render code).
+        trim_blocks: Remove the first newline after a block tag.
+        lstrip_blocks: Strip whitespace before a block tag on its line.
+    """
+
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    filters: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    globals: Mapping[str, Any] = field(default_factory=dict)
+    autoescape: bool = False
+    trim_blocks: bool = True
+    lstrip_blocks: bool = True
+
+    @property
+    def needs_own_environment(self) -> bool:
+        """Whether this render cannot use the manager's shared environment."""
+        return (
+            bool(self.filters) or self.autoescape or not (self.trim_blocks and self.lstrip_blocks)
+        )
+
+
+class TemplateManager:
+    """Loads, caches and renders templates by id.
+
+    Args:
+        template_dir: User template directory (overrides built-ins by id);
+            ``None`` uses only the built-in templates.
+        cache_size: Most templates held in the cache.
+        metrics_collector: Receives hit/miss counters and load/render timings.
+        builtin_dir: Built-in template directory (``None`` for none).
+        cache: A cache to share with other managers (``cache_size`` is then ignored).
+        filters: Extra Jinja2 filters available to every template.
+        globals: Extra names available to every template.
+        max_template_bytes: Largest template file accepted.
+
+    Example:
+        ```python
+        manager = TemplateManager(template_dir="./templates", cache_size=100)
+        await manager.start()
+        text = await manager.render_template("node_effect_v1", {"class_name": "NodeXEffect"})
+        print(f"Hit rate: {manager.get_cache_stats().hit_rate:.1%}")
+        ```
+    """
+
+    def __init__(
+        self,
+        template_dir: Path | str | None,
+        cache_size: int = 100,
+        metrics_collector: MetricsCollector | None = None,
+        *,
+        builtin_dir: Path | str | None = BUILTIN_TEMPLATE_DIR,
+        cache: TemplateLRUCache | None = None,
+        filters: Mapping[str, Callable[..., Any]] | None = None,
+        globals: Mapping[str, Any] | None = None,
+        max_template_bytes: int = _MAX_TEMPLATE_BYTES,
+    ) -> None:
+        self.template_dir = Path(template_dir) if template_dir is not None else None
+        self.builtin_dir = Path(builtin_dir) if builtin_dir is not None else None
+        self.max_template_bytes = max_template_bytes
+        self._cache = cache if cache is not None else TemplateLRUCache(max_size=cache_size)
+        self._metrics = metrics_collector
+        self._env = self._make_environment(filters or {}, globals or {})
+        self._inflight: dict[str, asyncio.Future[CachedTemplate]] = {}
+        self._loads = 0
+        self._renders = 0
+        self._render_time = 0.0
+        self._started = False
+
+    @property
+    def cache(self) -> TemplateLRUCache:
+        """The cache behind this manager."""
+        return self._cache
+
+    @property
+    def search_path(self) -> tuple[Path, ...]:
+        """Directories searched for a template, user directory first."""
+        return tuple(d for d in (self.template_dir, self.builtin_dir) if d is not None)
+
+    @property
+    def is_started(self) -> bool:
+        """Whether :meth:`start` ran and :meth:`stop` did not since."""
+        return self._started
+
+    async def start(self) -> None:
+        """Check the template directories and get ready to serve.
+
+        Raises:
+            TemplateError: ``template_dir`` is given but is not a directory.
+        """
+        if self.template_dir is not None and not self.template_dir.is_dir():
+            raise TemplateError(f"template directory {self.template_dir} does not exist")
+        self._started = True
+        log.info("templates.started", search_path=[str(p) for p in self.search_path])
+
+    async def stop(self) -> None:
+        """Stop serving: pending loads are cancelled; the cache (maybe shared) is kept."""
+        for future in self._inflight.values():
+            future.cancel()
+        self._inflight.clear()
+        self._started = False
+        log.info("templates.stopped", stats=self._cache.snapshot().as_dict())
+
+    async def load_template(
+        self,
+        template_id: str,
+        template_type: TemplateType,
+        force_reload: bool = False,
+    ) -> Template:
+        """Load a template, from the cache when its file has not changed.
+
+        Args:
+            template_id: Template identifier (file name without suffix).
+            template_type: Type of template; also enables ``<type>/<id>.j2``.
+            force_reload: Read the file again even when cached.
+
+        Raises:
+            TemplateError: Unknown id, unreadable file, or a syntax error
+                (with file and line).
+        """
+        entry = await self._entry(template_id, TemplateType(template_type), force_reload)
+        return entry.template
+
+    async def render_template(
+        self,
+        template_id: str,
+        context: Mapping[str, Any] | TemplateRenderContext,
+        template_type: TemplateType | None = None,
+    ) -> str:
+        """Render a template with a context.
+
+        Args:
+            template_id: Template identifier.
+            context: Variables, or a :class:`TemplateRenderContext`.
+            template_type: Type of template (inferred from the id when omitted).
+
+        Raises:
+            TemplateError: Unknown template, syntax error, or a render error
+                such as an undefined variable (with template and line).
+        """
+        kind = template_type or self._known_type(template_id)
+        entry = await self._entry(template_id, TemplateType(kind), False)
+        started = time.perf_counter()
+        if isinstance(context, TemplateRenderContext):
+            variables = {**context.globals, **context.variables}
+            compiled = self._compile_for(entry, context) if context.needs_own_environment else None
+        else:
+            variables, compiled = dict(context), None
+        compiled = compiled or entry.compiled
+        if compiled is None:
+            raise TemplateError(f"cannot render template '{template_id}': {entry.deferred_error}")
+        text = self._render(entry, compiled, variables)
+        elapsed = time.perf_counter() - started
+        self._renders += 1
+        self._render_time += elapsed
+        if self._metrics is not None:
+            self._metrics.record_timing(
+                "template_render_ms", elapsed * 1000, tags={"template_id": template_id}
+            )
+        return text
+
+    async def preload_templates(self, templates: Iterable[tuple[str, TemplateType]]) -> None:
+        """Load templates into the cache concurrently.
+
+        Raises:
+            TemplateError: Listing every template that could not be loaded.
+        """
+        pairs = list(templates)
+        results = await asyncio.gather(
+            *(self._entry(tid, TemplateType(kind), False) for tid, kind in pairs),
+            return_exceptions=True,
+        )
+        failures = [str(r) for r in results if isinstance(r, BaseException)]
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, TemplateError):
+                raise result
+        if failures:
+            raise TemplateError(
+                f"{len(failures)} of {len(pairs)} templates could not be preloaded:\n  "
+                + "\n  ".join(failures)
+            )
+        log.info("templates.preloaded", count=len(pairs))
+
+    def get_cache_stats(self) -> TemplateCacheStats:
+        """Cache counters and timings, with this manager's file loads and renders."""
+        stats = self._cache.snapshot()
+        average = self._render_time * 1000 / self._renders if self._renders else 0.0
+        return replace(stats, loads=self._loads, renders=self._renders, avg_render_time_ms=average)
+
+    def invalidate(self, template_id: str | None = None) -> int:
+        """Drop one template, or all of them, from the cache.
+
+        Returns:
+            How many entries were dropped.
+        """
+        return self._cache.invalidate(template_id)
+
+    def has_template(self, template_id: str, template_type: TemplateType | None = None) -> bool:
+        """Whether a file exists for ``template_id`` in the search path."""
+        return self._resolve(template_id, template_type) is not None
+
+    def template_path(self, template_id: str, template_type: TemplateType | None = None) -> Path:
+        """The file that serves ``template_id`` now.
+
+        Raises:
+            TemplateError: When no file serves it.
+        """
+        path = self._resolve(template_id, template_type)
+        if path is None:
+            raise TemplateError(self._not_found(template_id, template_type))
+        return path
+
+    # ------------------------------------------------------------------ loading
+
+    async def _entry(
+        self, template_id: str, template_type: TemplateType, force_reload: bool
+    ) -> CachedTemplate:
+        _check_id(template_id)
+        if force_reload:
+            self._cache.record_miss()
+        else:
+            entry = self._cache.get(
+                template_id, is_fresh=lambda e: self._is_fresh(e, template_type)
+            )
+            if entry is not None:
+                self._count("template_cache_hit", template_id)
+                return entry
+        self._count("template_cache_miss", template_id)
+        pending = self._inflight.get(template_id)
+        if pending is not None and not force_reload:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[CachedTemplate] = asyncio.get_running_loop().create_future()
+        self._inflight[template_id] = future
+        try:
+            entry = await self._load(template_id, template_type)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # the waiters, if any, see it; nobody else must
+            raise
+        finally:
+            if self._inflight.get(template_id) is future:
+                del self._inflight[template_id]
+        future.set_result(entry)
+        self._cache.put(template_id, entry)
+        return entry
+
+    async def _load(self, template_id: str, template_type: TemplateType) -> CachedTemplate:
+        path = self._resolve(template_id, template_type)
+        if path is None:
+            raise TemplateError(self._not_found(template_id, template_type))
+        started = time.perf_counter()
+        entry = await asyncio.to_thread(self._read_and_compile, template_id, template_type, path)
+        self._loads += 1
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if self._metrics is not None:
+            self._metrics.record_timing(
+                "template_load_ms", elapsed_ms, tags={"template_id": template_id}
+            )
+        log.debug(
+            "template.loaded",
+            template_id=template_id,
+            path=str(path),
+            size_bytes=entry.size_bytes,
+            duration_ms=round(elapsed_ms, 3),
+        )
+        return entry
+
+    def _read_and_compile(
+        self, template_id: str, template_type: TemplateType, path: Path
+    ) -> CachedTemplate:
+        raw, stat = self._read(path)
+        try:
+            source = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise TemplateError(f"{path}: template is not UTF-8 text ({exc.reason})") from None
+        digest = hashlib.sha256(raw).hexdigest()
+        try:
+            compiled: jinja2.Template | None = self._compile(self._env, source, template_id, path)
+            deferred = None
+        except _UnknownName as exc:
+            compiled, deferred = None, str(exc)
+        builtin = self.builtin_dir is not None and path.is_relative_to(self.builtin_dir)
+        template = Template(
+            template_id=template_id,
+            template_type=template_type,
+            content=source,
+            metadata=TemplateMetadata(path, digest, time.time(), builtin),
+            size_bytes=len(raw),
+        )
+        fingerprint = FileFingerprint(str(path), stat.st_mtime_ns, stat.st_size, digest)
+        return CachedTemplate(template, compiled, fingerprint, deferred)
+
+    def _read(self, path: Path) -> tuple[bytes, os.stat_result]:
+        try:
+            stat = path.stat()
+            if stat.st_size > self.max_template_bytes:
+                raise TemplateError(
+                    f"{path}: template is larger than {self.max_template_bytes} bytes"
+                )
+            return path.read_bytes(), stat
+        except OSError as exc:
+            raise TemplateError(f"{path}: cannot read template ({exc.strerror})") from None
+
+    def _is_fresh(self, entry: CachedTemplate, template_type: TemplateType) -> bool:
+        """Cheap check first (path, mtime, size), content hash only when those moved."""
+        known = entry.fingerprint
+        found = self._locate(entry.template.template_id, template_type)
+        if found is None or str(found[0]) != known.path:
+            return False
+        path, stat = found
+        if stat.st_mtime_ns == known.mtime_ns and stat.st_size == known.size:
+            return True
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return False
+        if digest != known.sha256:
+            return False
+        touched = replace(known, mtime_ns=stat.st_mtime_ns, size=stat.st_size)
+        self._cache.replace(entry.template.template_id, replace(entry, fingerprint=touched))
+        return True
+
+    def _resolve(self, template_id: str, template_type: TemplateType | None) -> Path | None:
+        found = self._locate(template_id, template_type)
+        return found[0] if found else None
+
+    def _locate(
+        self, template_id: str, template_type: TemplateType | None
+    ) -> tuple[Path, os.stat_result] | None:
+        """The first file serving ``template_id`` in the search path, with its stat."""
+        for base in self.search_path:
+            for relative in _candidates(template_id, template_type):
+                path = base / relative
+                try:
+                    stat = os.stat(path)
+                except OSError:
+                    continue
+                if S_ISREG(stat.st_mode):
+                    return path, stat
+        return None
+
+    def _not_found(self, template_id: str, template_type: TemplateType | None) -> str:
+        names = ", ".join(str(p) for p in _candidates(template_id, template_type))
+        dirs = ", ".join(str(d) for d in self.search_path) or "(no template directories)"
+        return f"template '{template_id}' not found (looked for {names} in {dirs})"
+
+    def _known_type(self, template_id: str) -> TemplateType:
+        entry = self._cache.peek(template_id)
+        return entry.template.template_type if entry else TemplateType.infer(template_id)
+
+    def _count(self, name: str, template_id: str) -> None:
+        if self._metrics is not None:
+            self._metrics.record_counter(name, tags={"template_id": template_id})
+
+    # ------------------------------------------------------------------ compiling and rendering
+
+    def _make_environment(
+        self, filters: Mapping[str, Callable[..., Any]], names: Mapping[str, Any]
+    ) -> jinja2.Environment:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(p) for p in self.search_path]),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=True,
+        )
+        env.filters.update(filters)
+        env.globals.update(names)
+        return env
+
+    @staticmethod
+    def _compile(
+        env: jinja2.Environment, source: str, template_id: str, path: Path
+    ) -> jinja2.Template:
+        try:
+            code = env.compile(source, name=template_id, filename=str(path))
+        except jinja2.TemplateAssertionError as exc:
+            message = f"{path}:{exc.lineno}: {exc.message}"
+            raise _UnknownName(message) from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(
+                f"{path}:{exc.lineno}: template syntax error: {exc.message}"
+            ) from None
+        return env.template_class.from_code(env, code, env.make_globals(None))
+
+    def _compile_for(
+        self, entry: CachedTemplate, context: TemplateRenderContext
+    ) -> jinja2.Template:
+        env = self._env.overlay(
+            autoescape=context.autoescape,
+            trim_blocks=context.trim_blocks,
+            lstrip_blocks=context.lstrip_blocks,
+        )
+        env.filters.update(context.filters)
+        path = Path(entry.fingerprint.path)
+        return self._compile(env, entry.template.content, entry.template.template_id, path)
+
+    @staticmethod
+    def _render(entry: CachedTemplate, compiled: jinja2.Template, variables: dict[str, Any]) -> str:
+        try:
+            return compiled.render(variables)
+        except Exception as exc:  # any error raised by template code is a render error
+            line = _template_line(exc, entry.fingerprint.path)
+            where = f"{entry.fingerprint.path}:{line}" if line else entry.fingerprint.path
+            raise TemplateError(
+                f"{where}: cannot render template '{entry.template.template_id}': {exc}"
+            ) from None
+
+
+class _UnknownName(TemplateError):
+    """The template names a filter or test the shared environment does not have."""
+
+
+def _candidates(template_id: str, template_type: TemplateType | None) -> list[str]:
+    names = [f"{template_id}{suffix}" for suffix in TEMPLATE_SUFFIXES]
+    if template_type is not None:
+        names += [f"{template_type.value}/{template_id}{suffix}" for suffix in TEMPLATE_SUFFIXES]
+    return names
+
+
+def _check_id(template_id: str) -> None:
+    if not _ID_PATTERN.match(template_id) or ".." in template_id.split("/"):
+        raise TemplateError(
+            f"invalid template id {template_id!r}: expected a name like 'node_effect_v1' "
+            "(letters, digits, '_', '-', '.', and '/' between folder names)"
+        )
+
+
+def _template_line(exc: BaseException, path: str) -> int | None:
+    """Line in the template file from a render traceback, when Jinja2 recorded it."""
+    traceback = exc.__traceback__
+    line = None
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename == path:
+            line = traceback.tb_lineno
+        traceback = traceback.tb_next
+    return getattr(exc, "lineno", None) or line
