@@ -32,19 +32,18 @@ keep working.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from omninode_bridge.contracts.problems import ContractProblem
-    from omninode_bridge.engine.models import WorkflowResult
+from typing import Protocol
 
 __all__ = [
     "ConfigError",
     "ContractError",
+    "ContractProblem",
     "ContractValidationError",
     "CycleError",
     "EventBusError",
+    "FailedRun",
     "GenerationError",
     "InsufficientParticipationError",
     "MixinError",
@@ -109,10 +108,29 @@ class StepTimeoutError(WorkflowException, TimeoutError):
         super().__init__(f"Step '{step_id}' exceeded timeout of {timeout_seconds}s")
 
 
-class WorkflowFailedError(WorkflowException, RuntimeError):
-    """Raised by ``WorkflowResult.raise_for_failure()`` for a failed run."""
+class FailedRun(Protocol):
+    """What :class:`WorkflowFailedError` reads from the failed run.
 
-    def __init__(self, result: WorkflowResult) -> None:
+    :class:`omninode_bridge.engine.models.WorkflowResult` satisfies it; the
+    protocol keeps this module at the bottom of the import graph.
+    """
+
+    @property
+    def workflow_id(self) -> str: ...
+    @property
+    def failed_stage(self) -> str | None: ...
+    @property
+    def errors(self) -> Sequence[str]: ...
+
+
+class WorkflowFailedError(WorkflowException, RuntimeError):
+    """Raised by ``WorkflowResult.raise_for_failure()`` for a failed run.
+
+    Attributes:
+        result: The failed :class:`~omninode_bridge.engine.models.WorkflowResult`.
+    """
+
+    def __init__(self, result: FailedRun) -> None:
         self.result = result
         detail = "; ".join(result.errors) or "unknown error"
         super().__init__(
@@ -122,6 +140,34 @@ class WorkflowFailedError(WorkflowException, RuntimeError):
 
 class ContractError(OmniNodeError):
     """A contract or PRD could not be loaded; the message lists every problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class ContractProblem:
+    """One thing wrong with one contract.
+
+    Attributes:
+        file: The file as the user named it (or ``<string>`` for text input).
+        line: 1-based line of the field, ``None`` when unknown.
+        field: Dotted field path (``mixins[0].config.check_interval_ms``);
+            empty for the whole document.
+        message: What is wrong and what was expected.
+    """
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        """Order by file, then line, then field."""
+        return (self.file, self.line or 0, self.field, self.message)
 
 
 class ContractValidationError(ContractError):

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import jinja2
 
-    from omninode_bridge.codegen.template_manager import Template
+    from omninode_bridge.codegen.template_models import Template
 
 __all__ = [
     "CachedTemplate",

@@ -30,8 +30,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
+from dataclasses import replace
 from pathlib import Path
 from stat import S_ISREG
 from typing import TYPE_CHECKING, Any, Final
@@ -44,6 +43,12 @@ from omninode_bridge.codegen.template_cache import (
     TemplateCache,
     TemplateCacheStats,
     TemplateLRUCache,
+)
+from omninode_bridge.codegen.template_models import (
+    Template,
+    TemplateMetadata,
+    TemplateRenderContext,
+    TemplateType,
 )
 from omninode_bridge.errors import TemplateError
 from omninode_bridge.logs import get_logger
@@ -73,96 +78,6 @@ TEMPLATE_SUFFIXES: Final = (".j2", ".jinja2")
 
 _ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*$")
 _MAX_TEMPLATE_BYTES: Final = 1_048_576
-
-
-class TemplateType(StrEnum):
-    """Kinds of templates the code generator uses."""
-
-    EFFECT = "effect"
-    COMPUTE = "compute"
-    REDUCER = "reducer"
-    ORCHESTRATOR = "orchestrator"
-    MODEL = "model"
-    VALIDATOR = "validator"
-    TEST = "test"
-    CONTRACT = "contract"
-
-    @classmethod
-    def infer(cls, template_id: str) -> TemplateType:
-        """Guess the type from an id (``node_effect_v1`` -> ``EFFECT``); ``MODEL`` otherwise."""
-        lowered = template_id.lower()
-        for kind in cls:
-            if kind.value in lowered:
-                return kind
-        return cls.MODEL
-
-
-@dataclass(frozen=True, slots=True)
-class TemplateMetadata:
-    """Where a template came from and when.
-
-    Attributes:
-        source_path: The file read.
-        sha256: Hex SHA-256 of the content.
-        loaded_at: Wall-clock time of the load (seconds since the epoch).
-        builtin: Whether the file is one of the package's built-in templates.
-    """
-
-    source_path: Path
-    sha256: str
-    loaded_at: float
-    builtin: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Template:
-    """A template with its content.
-
-    Attributes:
-        template_id: Unique template identifier (the file name without suffix).
-        template_type: Type of template.
-        content: Template source (Jinja2 syntax).
-        metadata: Source file, hash and load time.
-        size_bytes: Size of the content in bytes (UTF-8).
-    """
-
-    template_id: str
-    template_type: TemplateType
-    content: str
-    metadata: TemplateMetadata | None = None
-    size_bytes: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class TemplateRenderContext:
-    """Variables and per-render options.
-
-    Filters and non-default options (``autoescape``, ``trim_blocks``,
-    ``lstrip_blocks``) need a separately compiled template, which is not
-    cached; plain ``variables`` and ``globals`` use the cached one.
-
-    Attributes:
-        variables: Names the template reads.
-        filters: Extra Jinja2 filters for this render.
-        globals: Extra names, overridden by ``variables``.
-        autoescape: HTML-escape output (off: templates render code).
-        trim_blocks: Remove the first newline after a block tag.
-        lstrip_blocks: Strip whitespace before a block tag on its line.
-    """
-
-    variables: Mapping[str, Any] = field(default_factory=dict)
-    filters: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
-    globals: Mapping[str, Any] = field(default_factory=dict)
-    autoescape: bool = False
-    trim_blocks: bool = True
-    lstrip_blocks: bool = True
-
-    @property
-    def needs_own_environment(self) -> bool:
-        """Whether this render cannot use the manager's shared environment."""
-        return (
-            bool(self.filters) or self.autoescape or not (self.trim_blocks and self.lstrip_blocks)
-        )
 
 
 class TemplateManager:
@@ -304,15 +219,17 @@ class TemplateManager:
             )
         return text
 
-    async def preload_templates(self, templates: Iterable[tuple[str, TemplateType]]) -> None:
+    async def preload_templates(self, templates: Iterable[tuple[str, TemplateType | None]]) -> None:
         """Load templates into the cache concurrently.
+
+        A type of ``None`` is inferred from the id (:meth:`TemplateType.infer`).
 
         Raises:
             TemplateError: Listing every template that could not be loaded.
         """
         pairs = list(templates)
         results = await asyncio.gather(
-            *(self._entry(tid, TemplateType(kind), False) for tid, kind in pairs),
+            *(self._entry(tid, _kind(tid, kind), False) for tid, kind in pairs),
             return_exceptions=True,
         )
         failures = [str(r) for r in results if isinstance(r, BaseException)]
@@ -556,6 +473,10 @@ class TemplateManager:
 
 class _UnknownName(TemplateError):
     """The template names a filter or test the shared environment does not have."""
+
+
+def _kind(template_id: str, kind: TemplateType | str | None) -> TemplateType:
+    return TemplateType.infer(template_id) if kind is None else TemplateType(kind)
 
 
 def _candidates(template_id: str, template_type: TemplateType | None) -> list[str]:

@@ -1,11 +1,14 @@
-"""Problem records collected while loading contracts, and the error that lists them."""
+"""Problem records collected while loading contracts, and the error that lists them.
+
+:class:`ContractProblem` is defined beside the error that carries it in
+:mod:`omninode_bridge.errors` and re-exported here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from omninode_bridge.errors import ContractValidationError
+from omninode_bridge.errors import ContractProblem, ContractValidationError
 
 __all__ = [
     "ContractProblem",
@@ -13,34 +16,6 @@ __all__ = [
     "contract_error",
     "raise_for_problems",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class ContractProblem:
-    """One thing wrong with one contract.
-
-    Attributes:
-        file: The file as the user named it (or ``<string>`` for text input).
-        line: 1-based line of the field, ``None`` when unknown.
-        field: Dotted field path (``mixins[0].config.check_interval_ms``);
-            empty for the whole document.
-        message: What is wrong and what was expected.
-    """
-
-    file: str
-    line: int | None
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return (
-            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-        )
-
-    def sort_key(self) -> tuple[str, int, str, str]:
-        """Order by file, then line, then field."""
-        return (self.file, self.line or 0, self.field, self.message)
 
 
 def raise_for_problems(problems: Iterable[ContractProblem]) -> None:

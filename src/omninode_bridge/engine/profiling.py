@@ -468,12 +468,13 @@ class PerformanceOptimizer:
         )
 
 
-def _known_templates(manager: Any) -> list[tuple[str, Any]]:
-    """(template id, type) for every ``*.j2`` file on the manager's search path."""
-    from omninode_bridge.codegen.template_manager import TemplateType
+def _known_templates(manager: Any) -> list[tuple[str, None]]:
+    """(template id, ``None``) for every ``*.j2`` file on the manager's search path.
 
+    The type is left for the manager to infer: the engine knows no template kinds.
+    """
     ids: dict[str, None] = {}
     for directory in getattr(manager, "search_path", ()):
         for path in sorted(Path(directory).glob("*.j2")):
             ids.setdefault(path.stem, None)
-    return [(template_id, TemplateType.infer(template_id)) for template_id in ids]
+    return [(template_id, None) for template_id in ids]
