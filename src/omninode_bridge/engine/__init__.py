@@ -19,6 +19,7 @@ from omninode_bridge.engine.models import (
     WorkflowStage,
     WorkflowStep,
 )
+from omninode_bridge.engine.ports import MetricsRecorder
 from omninode_bridge.engine.profiling import (
     HotPath,
     OptimizationArea,
@@ -76,6 +77,7 @@ __all__ = [
     "ExecutionResult",
     "ExecutorStatistics",
     "HotPath",
+    "MetricsRecorder",
     "OptimizationArea",
     "OptimizationPriority",
     "OptimizationRecommendation",

@@ -51,6 +51,7 @@ from omninode_bridge.engine.models import (
     WorkflowStage,
     WorkflowStep,
 )
+from omninode_bridge.engine.ports import MetricsRecorder
 from omninode_bridge.engine.retry import RetryAttempt, call_with_retry
 from omninode_bridge.engine.scheduler import DependencyAwareScheduler
 from omninode_bridge.engine.signals import Signal, SignalCoordinator, SignalType
@@ -61,7 +62,6 @@ from omninode_bridge.errors import (
     WorkflowDefinitionError,
 )
 from omninode_bridge.logs import get_logger
-from omninode_bridge.metrics.collector import MetricsCollector
 
 __all__ = ["StagedParallelExecutor"]
 
@@ -122,7 +122,7 @@ class StagedParallelExecutor:
     def __init__(
         self,
         scheduler: DependencyAwareScheduler | None = None,
-        metrics_collector: MetricsCollector | None = None,
+        metrics_collector: MetricsRecorder | None = None,
         signal_coordinator: SignalCoordinator | None = None,
         max_parallel_tasks: int = 10,
         stage_timeout_seconds: float = 300,
@@ -146,7 +146,7 @@ class StagedParallelExecutor:
         config: Mapping[str, Any] | WorkflowConfig | StagedExecutorConfig,
         *,
         scheduler: DependencyAwareScheduler | None = None,
-        metrics_collector: MetricsCollector | None = None,
+        metrics_collector: MetricsRecorder | None = None,
         signal_coordinator: SignalCoordinator | None = None,
     ) -> StagedParallelExecutor:
         """Build an executor from a ``WORKFLOW_CONFIG`` dict (whole or its section).

@@ -24,7 +24,7 @@ from omninode_bridge.logs import get_logger
 
 if TYPE_CHECKING:
     from omninode_bridge.engine.executor import StagedParallelExecutor
-    from omninode_bridge.metrics.collector import MetricsCollector
+    from omninode_bridge.engine.ports import MetricsRecorder
 
 __all__ = [
     "HotPath",
@@ -172,7 +172,7 @@ class PerformanceProfiler:
 
     def __init__(
         self,
-        metrics_collector: MetricsCollector | None = None,
+        metrics_collector: MetricsRecorder | None = None,
         enable_memory_profiling: bool = False,
         enable_io_profiling: bool = True,
     ) -> None:
@@ -288,7 +288,7 @@ class PerformanceOptimizer:
         profiler: PerformanceProfiler,
         template_manager: Any | None = None,
         staged_executor: StagedParallelExecutor | None = None,
-        metrics_collector: MetricsCollector | None = None,
+        metrics_collector: MetricsRecorder | None = None,
         auto_optimize: bool = True,
     ) -> None:
         self.profiler = profiler

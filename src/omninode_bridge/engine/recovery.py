@@ -24,8 +24,8 @@ from omninode_bridge.engine.retry import RetryPolicy, SleepFunc, call_with_retry
 from omninode_bridge.logs import get_logger
 
 if TYPE_CHECKING:
+    from omninode_bridge.engine.ports import MetricsRecorder
     from omninode_bridge.engine.signals import SignalCoordinator
-    from omninode_bridge.metrics.collector import MetricsCollector
 
 __all__ = [
     "DEFAULT_ERROR_PATTERNS",
@@ -263,7 +263,7 @@ class ErrorRecoveryOrchestrator:
 
     def __init__(
         self,
-        metrics_collector: MetricsCollector | None = None,
+        metrics_collector: MetricsRecorder | None = None,
         signal_coordinator: SignalCoordinator | None = None,
         max_retries: int = 3,
         base_delay: float = 1.0,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from omninode_bridge.logs import get_logger
 
 if TYPE_CHECKING:
-    from omninode_bridge.metrics.collector import MetricsCollector
+    from omninode_bridge.engine.ports import MetricsRecorder
 
 __all__ = [
     "Signal",
@@ -218,7 +218,7 @@ class SignalCoordinator:
 
     def __init__(
         self,
-        metrics_collector: MetricsCollector | None = None,
+        metrics_collector: MetricsRecorder | None = None,
         max_history_size: int = 10_000,
     ) -> None:
         self.metrics_collector = metrics_collector
