@@ -1,0 +1,79 @@
+"""Stage 6, package: package files, the plan, the manifest and the atomic write."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from omninode_bridge.codegen.results import PackageResult
+from omninode_bridge.codegen.stages.state import GENERATOR_VERSION, Job, Run, required
+from omninode_bridge.codegen.writer import (
+    MANIFEST_NAME,
+    FileAction,
+    Manifest,
+    PackageWriter,
+    unchanged_plan,
+)
+
+__all__ = ["package", "package_result"]
+
+
+async def package(run: Run, job: Job) -> Mapping[str, Any]:
+    if job.fresh is not None:
+        job.plan = unchanged_plan(run.output / job.fresh.service_name, job.fresh)
+        return {"skipped": "fresh"}
+    contract = required(job.contract)
+    root = run.output / contract.service_name
+    manifest_path = f"{contract.version.package_dir}/{MANIFEST_NAME}"
+    job.files.extend(await required(job.renderer).render_package(required(job.spec)))
+    writer = PackageWriter(root, manifest_path=manifest_path)
+    plan = writer.plan(job.files)
+    job.plan = plan
+    if run.dry_run:
+        job.files = []
+        return {"planned": len(plan.files)}
+    manifest = Manifest(
+        generator_version=GENERATOR_VERSION,
+        contract_sha256=job.contract_sha256,
+        templates_sha256=run.templates_sha256,
+        run_id=run.session_id,
+        correlation_id=run.correlation_id,
+        contract_path=str(contract.source_path or ""),
+        files=writer.file_hashes(job.files, plan),
+        templates=run.template_hashes,
+        source_sha256=job.source_sha256,
+        class_name=contract.name,
+        service_name=contract.service_name,
+        version_dir=contract.version.package_dir,
+    )
+    writer.apply(job.files, plan, manifest)
+    job.written = True
+    # The text is on disk now: release it so memory stays flat over many contracts.
+    job.files, job.spec, job.renderer = [], None, None
+    written = [
+        str(root / p.path) for p in plan.files if p.action in (FileAction.NEW, FileAction.CHANGED)
+    ]
+    return {"generated_files": written}
+
+
+def package_result(run: Run, job: Job) -> PackageResult:
+    plan = required(job.plan)
+    if job.contract is not None:
+        name, service = job.contract.name, job.contract.service_name
+        version_dir = job.contract.version.package_dir
+    else:
+        manifest = required(job.fresh)
+        name, service, version_dir = (
+            manifest.class_name,
+            manifest.service_name,
+            manifest.version_dir,
+        )
+    return PackageResult(
+        contract_path=job.path,
+        class_name=name,
+        service_name=service,
+        package_dir=run.output / service / version_dir,
+        files=tuple((p.path, p.action) for p in plan.files),
+        fresh=job.fresh is not None,
+        written=job.written,
+    )

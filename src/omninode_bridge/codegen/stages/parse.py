@@ -1,0 +1,105 @@
+"""Stage 1, parse: load and validate each contract, then report every problem at once.
+
+A contract whose package is fresh (same source bytes or contract hash, same
+templates and generator) is marked so the later stages skip it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from omninode_bridge.codegen.stages.state import (
+    GENERATOR_VERSION,
+    Job,
+    Run,
+    contract_sha256,
+    index_key,
+    package_key,
+    required,
+)
+from omninode_bridge.codegen.writer import MANIFEST_NAME, Manifest, is_fresh
+from omninode_bridge.contracts import load_contract
+from omninode_bridge.contracts.problems import ContractProblem, contract_error
+from omninode_bridge.errors import ContractError
+
+__all__ = ["parse", "parse_check"]
+
+
+async def parse(run: Run, job: Job) -> Mapping[str, Any]:
+    if job.contract is None and job.path is not None:
+        try:
+            raw = job.path.read_bytes()
+        except OSError as exc:
+            job.problems.append(ContractProblem(str(job.path), None, "", exc.strerror or ""))
+            return {"valid": False}
+        job.source_sha256 = hashlib.sha256(raw).hexdigest()
+        job.fresh = fresh_by_source(run, job)
+        if job.fresh is not None:
+            return {"valid": True, "node": job.fresh.class_name, "fresh": True}
+        try:
+            job.contract = load_contract(job.path)
+        except ContractError as exc:
+            job.problems.extend(getattr(exc, "problems", ()))
+            if not job.problems:
+                job.problems.append(ContractProblem(str(job.path), None, "", str(exc)))
+            return {"valid": False}
+    contract = required(job.contract)
+    job.contract_sha256 = contract_sha256(contract)
+    job.fresh = is_fresh(
+        run.output / contract.service_name,
+        manifest_path=f"{contract.version.package_dir}/{MANIFEST_NAME}",
+        contract_sha256=job.contract_sha256,
+        templates_sha256=run.templates_sha256,
+        generator_version=GENERATOR_VERSION,
+    )
+    return {"valid": True, "node": contract.name, "fresh": job.fresh is not None}
+
+
+def fresh_by_source(run: Run, job: Job) -> Manifest | None:
+    """The manifest of the package built from these exact bytes, if still fresh."""
+    package = run.index.get(index_key(job.path))
+    if package is None or "/" not in package:
+        return None
+    service, version_dir = package.split("/", 1)
+    return is_fresh(
+        run.output / service,
+        manifest_path=f"{version_dir}/{MANIFEST_NAME}",
+        source_sha256=job.source_sha256,
+        templates_sha256=run.templates_sha256,
+        generator_version=GENERATOR_VERSION,
+    )
+
+
+async def parse_check(run: Run) -> Mapping[str, Any]:
+    problems = [p for job in run.jobs for p in job.problems]
+    problems.extend(same_package_problems(run.jobs))
+    if problems:
+        run.contract_error = contract_error(problems)
+        raise run.contract_error
+    return {"contracts": len(run.jobs)}
+
+
+def same_package_problems(jobs: Sequence[Job]) -> list[ContractProblem]:
+    seen: dict[tuple[str, str], Job] = {}
+    problems: list[ContractProblem] = []
+    for job in jobs:
+        key = package_key(job)
+        if key is None:
+            continue
+        first = seen.setdefault(key, job)
+        if first is not job:
+            where = str(job.path) if job.path else f"<contract {job.index}>"
+            contract = job.contract
+            problems.append(
+                ContractProblem(
+                    contract.display_path if contract else where,
+                    contract.line_for("service_name") if contract else None,
+                    contract.field_origins.get("service_name", "name") if contract else "name",
+                    f"'{key[0]}' {key[1]} is also generated from "
+                    f"{first.path or f'<contract {first.index}>'}; both would be written "
+                    "to the same package folder",
+                )
+            )
+    return problems

@@ -1,0 +1,53 @@
+"""Stage 5, quality: the validation pipeline over every generated module.
+
+Node modules go through the full pipeline (metrics, and the AI quorum when one
+is configured); other modules through its deterministic validators only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from omninode_bridge.codegen.spec import NodeSpec
+from omninode_bridge.codegen.stages.state import Job, Run, required
+from omninode_bridge.codegen.writer import FileOwner, GeneratedFile
+from omninode_bridge.errors import GenerationError
+from omninode_bridge.validation import ValidationContext, ValidationPipeline
+
+__all__ = ["quality"]
+
+
+async def quality(run: Run, job: Job, pipeline: ValidationPipeline) -> Mapping[str, Any]:
+    if job.fresh is not None:
+        return {"skipped": "fresh"}
+    spec = required(job.spec)
+    errors: list[str] = []
+    checked = 0
+    for item in job.files:
+        if item.owner is FileOwner.USER or not item.path.endswith(".py"):
+            continue
+        checked += 1
+        context = validation_context(spec, item)
+        if item.path.endswith("/node.py"):
+            # the full pipeline: metrics, and the AI quorum when one is configured
+            report = await pipeline.validate(item.content, context)
+        else:
+            report = pipeline.run_validators(item.content, context)
+        errors.extend(f"{spec.package_path}/{item.path}: {e}" for e in report.errors)
+    if errors:
+        raise GenerationError(
+            f"generated code for {spec.class_name} failed validation:\n  " + "\n  ".join(errors)
+        )
+    return {"modules_checked": checked}
+
+
+def validation_context(spec: NodeSpec, item: GeneratedFile) -> ValidationContext:
+    if item.path.endswith("/node.py"):
+        return ValidationContext(
+            node_type=spec.node_type,
+            operations=[op.name for op in spec.operations],
+            models=[spec.input_model, spec.output_model, spec.request_model],
+            file_path=item.path,
+        )
+    return ValidationContext(node_type="auto", file_path=item.path)

@@ -1,0 +1,92 @@
+"""What one code generation run carries from stage to stage.
+
+Each contract has a :class:`Job`; each stage's step for that contract touches
+only its job. :class:`Run` holds what the whole run shares.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omninode_bridge import __version__
+from omninode_bridge.codegen.render import PackageRenderer
+from omninode_bridge.codegen.spec import NodeSpec
+from omninode_bridge.codegen.writer import GeneratedFile, Manifest, PackagePlan
+from omninode_bridge.contracts import Contract
+from omninode_bridge.contracts.problems import ContractProblem
+from omninode_bridge.errors import ContractError, GenerationError
+
+__all__ = [
+    "GENERATOR_VERSION",
+    "Job",
+    "Run",
+    "contract_sha256",
+    "index_key",
+    "package_key",
+    "required",
+]
+
+GENERATOR_VERSION: str = __version__
+
+
+@dataclass(slots=True)
+class Job:
+    """One contract's way through the stages (each stage's step touches only its job)."""
+
+    index: int
+    path: Path | None
+    contract: Contract | None = None
+    problems: list[ContractProblem] = field(default_factory=list)
+    contract_sha256: str = ""
+    source_sha256: str = ""
+    fresh: Manifest | None = None
+    spec: NodeSpec | None = None
+    renderer: PackageRenderer | None = None
+    files: list[GeneratedFile] = field(default_factory=list)
+    plan: PackagePlan | None = None
+    written: bool = False
+
+    @property
+    def step_suffix(self) -> str:
+        """The suffix of this job's step ids."""
+        return f"{self.index}"
+
+
+@dataclass(slots=True)
+class Run:
+    output: Path
+    dry_run: bool
+    check: bool
+    session_id: str
+    correlation_id: str
+    templates_sha256: str
+    template_hashes: dict[str, str]
+    jobs: list[Job]
+    index: dict[str, str] = field(default_factory=dict)
+    contract_error: ContractError | None = None
+
+
+def required(value: Any) -> Any:
+    if value is None:
+        raise GenerationError("an earlier stage did not produce its result")
+    return value
+
+
+def contract_sha256(contract: Contract) -> str:
+    text = contract.model_dump_json(exclude={"source_path", "source_lines", "field_origins"})
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def package_key(job: Job) -> tuple[str, str] | None:
+    if job.contract is not None:
+        return (job.contract.service_name, job.contract.version.package_dir)
+    if job.fresh is not None:
+        return (job.fresh.service_name, job.fresh.version_dir)
+    return None
+
+
+def index_key(path: Path | None) -> str:
+    return str(path.resolve()) if path is not None else ""

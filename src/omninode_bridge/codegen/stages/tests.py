@@ -1,0 +1,18 @@
+"""Stage 4, tests: generated tests and the user-owned handler test file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from omninode_bridge.codegen.stages.state import Job, Run, required
+
+__all__ = ["tests"]
+
+
+async def tests(run: Run, job: Job) -> Mapping[str, Any]:
+    if job.fresh is not None:
+        return {"skipped": "fresh"}
+    files = await required(job.renderer).render_tests(required(job.spec))
+    job.files.extend(files)
+    return {"files": len(files)}

@@ -1,0 +1,18 @@
+"""Stage 3, validators: request parsing and the contract's security rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from omninode_bridge.codegen.stages.state import Job, Run, required
+
+__all__ = ["validators"]
+
+
+async def validators(run: Run, job: Job) -> Mapping[str, Any]:
+    if job.fresh is not None:
+        return {"skipped": "fresh"}
+    files = await required(job.renderer).render_validators(required(job.spec))
+    job.files.extend(files)
+    return {"files": len(files)}
