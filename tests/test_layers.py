@@ -20,7 +20,7 @@ PACKAGE = SRC / "omninode_bridge"
 
 # Lowest first. A unit may import units of a strictly lower layer (and itself).
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"errors"}),
+    frozenset({"errors", "atomic"}),
     frozenset({"", "config", "onex"}),  # "" is the package root (__version__)
     frozenset({"logs"}),
     frozenset({"contracts", "engine"}),

@@ -26,12 +26,11 @@ import contextlib
 import enum
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from omninode_bridge.atomic import atomic_write_texts
 from omninode_bridge.errors import GenerationError
 
 __all__ = [
@@ -372,24 +371,10 @@ def atomic_write_all(writes: Sequence[tuple[Path, str]]) -> None:
     for path, _text in writes:
         if path.is_dir():
             raise GenerationError(f"cannot write {path}: a folder is in the way")
-    temps: list[tuple[str, Path]] = []
     try:
-        for path, text in writes:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            os.fchmod(fd, _FILE_MODE)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-            temps.append((temp, path))
-        for temp, path in temps:
-            os.replace(temp, path)
-        temps.clear()
+        atomic_write_texts(writes, mode=_FILE_MODE)
     except OSError as exc:
         raise GenerationError(f"cannot write package files: {exc}") from exc
-    finally:
-        for temp, _path in temps:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
 
 
 def unchanged_plan(root: Path, manifest: Manifest) -> PackagePlan:

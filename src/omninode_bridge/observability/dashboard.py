@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from omninode_bridge.atomic import atomic_write_text
 from omninode_bridge.errors import ObservabilityError
 from omninode_bridge.observability.alerts import AlertManager
 from omninode_bridge.observability.health import HealthChecker, derive_overall_status
@@ -219,6 +220,4 @@ def grafana_dashboard() -> dict[str, Any]:
 def write_grafana_dashboard(path: Path) -> None:
     """Write :func:`grafana_dashboard` as JSON to ``path`` (atomically)."""
     text = json.dumps(grafana_dashboard(), indent=2) + "\n"
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, text, mode=0o644)

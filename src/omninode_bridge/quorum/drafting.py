@@ -12,8 +12,6 @@ written to a temporary name and renamed.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from omninode_bridge.atomic import atomic_write_text
 from omninode_bridge.contracts import Contract, ContractProblem, ContractValidationError
 from omninode_bridge.contracts.loader import parse_contract
 from omninode_bridge.contracts.prd import contracts_from_prd
@@ -183,13 +182,6 @@ class ContractDrafter:
         )
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
 def write_contracts(
     draft: ContractDraft, directory: Path | str, *, overwrite: bool = False
 ) -> list[Path]:
@@ -208,7 +200,7 @@ def write_contracts(
     folder.mkdir(parents=True, exist_ok=True)
     header = f"drafted by {draft.model_id} and validated by the contract loader"
     for contract, target in zip(draft.contracts, targets, strict=True):
-        _write_atomic(target, dump_contract(contract, header=header))
+        atomic_write_text(target, dump_contract(contract, header=header))
     return targets
 
 

@@ -19,7 +19,6 @@ import enum
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
+from omninode_bridge.atomic import atomic_write_text
 from omninode_bridge.errors import ConfigError
 from omninode_bridge.logs import get_logger
 from omninode_bridge.quorum.errors import RecordingMissingError
@@ -85,12 +85,7 @@ def request_key(request: httpx.Request) -> str:
 
 
 def _write_atomic(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, sort_keys=True)
-        fh.write("\n")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 class RecordingTransport(httpx.AsyncBaseTransport):
