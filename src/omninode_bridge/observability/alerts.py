@@ -13,40 +13,56 @@ Notifications go to channels: ``log`` (a structured log line) and ``webhook``
 thread with its own event loop, retried with capped exponential backoff, and
 recorded as delivered or failed; the caller never waits for them.
 
-The clock and the retry sleep are injectable so tests never sleep.
+The clock and the retry sleep are injectable so tests never sleep. The records
+live in :mod:`.alert_models`, the configuration file in :mod:`.alert_config`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import random
-import re
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from enum import Enum
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 import httpx
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from omninode_bridge.errors import ConfigError, ObservabilityError
+from omninode_bridge.errors import ObservabilityError
 from omninode_bridge.logs import get_logger
+from omninode_bridge.observability.alert_config import (
+    DEFAULT_ALERT_CONFIG,
+    AlertConfig,
+    parse_alert_config,
+    read_alert_config,
+)
+from omninode_bridge.observability.alert_models import (
+    SUPPORTED_CHANNELS,
+    Alert,
+    AlertChannel,
+    AlertRule,
+    AlertSettings,
+    AlertSeverity,
+    AlertStatus,
+    Clock,
+    DeliveryRecord,
+    EscalationPolicy,
+    EscalationStep,
+    Sleep,
+    alert_key,
+)
 
 __all__ = [
     "DEFAULT_ALERT_CONFIG",
     "Alert",
     "AlertChannel",
+    "AlertConfig",
     "AlertManager",
     "AlertRule",
     "AlertSettings",
@@ -57,273 +73,12 @@ __all__ = [
     "EscalationStep",
     "get_alert_manager",
     "load_alert_config",
+    "parse_alert_config",
+    "read_alert_config",
     "set_alert_manager",
 ]
 
 log = get_logger(__name__, component="alerts")
-
-Comparison = Literal["greater_than", "less_than", "equals", "greater_or_equal", "less_or_equal"]
-ChannelType = Literal["log", "webhook", "email"]
-_COMPARISONS: dict[str, tuple[Callable[[float, float], bool], str]] = {
-    "greater_than": (lambda v, t: v > t, "above"),
-    "less_than": (lambda v, t: v < t, "below"),
-    "equals": (lambda v, t: v == t, "equal to"),
-    "greater_or_equal": (lambda v, t: v >= t, "at or above"),
-    "less_or_equal": (lambda v, t: v <= t, "at or below"),
-}
-_SUPPORTED_CHANNELS = ("log", "webhook")
-
-Clock = Callable[[], float]
-Sleep = Callable[[float], Awaitable[None]]
-
-
-class AlertSeverity(str, Enum):
-    """How urgent an alert is."""
-
-    CRITICAL = "critical"
-    WARNING = "warning"
-    INFO = "info"
-
-
-class AlertStatus(str, Enum):
-    """Where an alert is in its life."""
-
-    FIRING = "firing"
-    ACKNOWLEDGED = "acknowledged"
-    SUPPRESSED = "suppressed"
-    RESOLVED = "resolved"
-
-
-@dataclass(frozen=True, slots=True)
-class AlertRule:
-    """A threshold on one metric.
-
-    Attributes:
-        name: Unique rule name.
-        metric_name: Metric the rule watches.
-        threshold: Value compared with each sample.
-        severity: Severity of the alerts it raises.
-        comparison: ``greater_than``, ``less_than``, ``equals``,
-            ``greater_or_equal`` or ``less_or_equal``.
-        duration_seconds: How long the condition must hold before firing.
-        description: Message used for the alert; generated when empty.
-        enabled: Disabled rules are kept but never evaluated.
-        labels: The rule applies only to samples carrying these labels.
-    """
-
-    name: str
-    metric_name: str
-    threshold: float
-    severity: AlertSeverity = AlertSeverity.WARNING
-    comparison: str = "greater_than"
-    duration_seconds: float = 0.0
-    description: str = ""
-    enabled: bool = True
-    labels: Mapping[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.comparison not in _COMPARISONS:
-            raise ObservabilityError(
-                f"alert rule {self.name!r}: comparison {self.comparison!r} is not one of "
-                f"{', '.join(_COMPARISONS)}"
-            )
-        object.__setattr__(self, "severity", AlertSeverity(self.severity))
-        if self.duration_seconds < 0:
-            raise ObservabilityError(f"alert rule {self.name!r}: duration_seconds must be >= 0")
-
-    def breached(self, value: float) -> bool:
-        """Whether ``value`` violates the rule."""
-        return _COMPARISONS[self.comparison][0](value, self.threshold)
-
-    def applies_to(self, labels: Mapping[str, str]) -> bool:
-        """Whether a sample with ``labels`` is in the rule's scope."""
-        return all(labels.get(key) == value for key, value in self.labels.items())
-
-    def message_for(self, value: float) -> str:
-        """The alert message for a breaching ``value``."""
-        words = _COMPARISONS[self.comparison][1]
-        detail = f"{self.metric_name} is {value:g}, {words} threshold {self.threshold:g}"
-        return f"{self.description} ({detail})" if self.description else detail
-
-
-@dataclass(frozen=True, slots=True)
-class AlertChannel:
-    """Where notifications go.
-
-    Attributes:
-        name: Unique channel name, referenced by escalation steps.
-        type: ``log`` or ``webhook`` (``email`` may be declared, disabled).
-        enabled: Disabled channels are skipped.
-        severities: Only alerts of these severities; ``None`` means all.
-        config: Type-specific options; for webhooks ``url``, ``method``
-            (default POST) and ``headers``.
-    """
-
-    name: str
-    type: str = "log"
-    enabled: bool = True
-    severities: frozenset[AlertSeverity] | None = None
-    config: Mapping[str, Any] = field(default_factory=dict)
-
-    def accepts(self, severity: AlertSeverity) -> bool:
-        """Whether this channel wants alerts of ``severity``."""
-        return self.enabled and (self.severities is None or severity in self.severities)
-
-
-@dataclass(frozen=True, slots=True)
-class EscalationStep:
-    """Notify ``channels`` once an alert has been active for ``delay_seconds``."""
-
-    delay_seconds: float
-    channels: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class EscalationPolicy:
-    """Which channels hear about an alert, and when.
-
-    The first policy whose ``severities`` and ``rules`` filters match an alert
-    governs it; alerts that no policy matches go to every accepting channel.
-    Escalation stops once the alert is acknowledged, suppressed or resolved.
-    With ``repeat_interval_seconds`` the steps start over that long after firing.
-    """
-
-    name: str
-    steps: tuple[EscalationStep, ...]
-    severities: frozenset[AlertSeverity] | None = None
-    rules: frozenset[str] | None = None
-    repeat_interval_seconds: float | None = None
-
-    def matches(self, rule: AlertRule) -> bool:
-        """Whether this policy governs alerts from ``rule``."""
-        if self.severities is not None and rule.severity not in self.severities:
-            return False
-        return self.rules is None or rule.name in self.rules
-
-
-@dataclass(frozen=True, slots=True)
-class AlertSettings:
-    """Manager-wide behaviour."""
-
-    deduplication_window_seconds: float = 300.0
-    auto_resolve_seconds: float = 3600.0
-    max_active_alerts: int = 1000
-    history_retention_days: float = 30.0
-    webhook_attempts: int = 3
-    webhook_backoff_seconds: float = 1.0
-    webhook_backoff_max_seconds: float = 30.0
-    webhook_timeout_seconds: float = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class Alert:
-    """A snapshot of one alert.
-
-    Attributes:
-        alert_id: Unique id.
-        key: De-duplication key ``rule:severity:labels``.
-        rule_name: Rule that raised it.
-        metric_name: Metric the rule watches.
-        severity: Rule severity.
-        status: Current status.
-        message: Human-readable description.
-        value: Latest breaching value.
-        threshold: Rule threshold.
-        labels: Labels of the sample that raised it.
-        fired_at: Clock time it fired.
-        last_seen_at: Clock time of the latest breaching sample.
-        occurrences: Breaching samples folded into this alert.
-        resolved_at: Clock time it resolved.
-        acknowledged_by: Who acknowledged it.
-        suppressed_until: Clock time suppression ends.
-    """
-
-    alert_id: str
-    key: str
-    rule_name: str
-    metric_name: str
-    severity: AlertSeverity
-    status: AlertStatus
-    message: str
-    value: float
-    threshold: float
-    labels: Mapping[str, str]
-    fired_at: float
-    last_seen_at: float
-    occurrences: int = 1
-    resolved_at: float | None = None
-    acknowledged_by: str | None = None
-    suppressed_until: float | None = None
-
-    @property
-    def is_active(self) -> bool:
-        """Not yet resolved."""
-        return self.status is not AlertStatus.RESOLVED
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (times as ISO 8601 UTC)."""
-        return {
-            "alert_id": self.alert_id,
-            "alert_name": self.rule_name,
-            "metric_name": self.metric_name,
-            "severity": self.severity.value,
-            "status": self.status.value,
-            "message": self.message,
-            "value": self.value,
-            "threshold": self.threshold,
-            "labels": dict(self.labels),
-            "fired_at": _iso(self.fired_at),
-            "last_seen_at": _iso(self.last_seen_at),
-            "occurrences": self.occurrences,
-            "resolved_at": _iso(self.resolved_at) if self.resolved_at is not None else None,
-            "acknowledged_by": self.acknowledged_by,
-        }
-
-    def to_payload(self, *, event: str = "fired") -> dict[str, Any]:
-        """The webhook payload.
-
-        Keys: ``alert_name``, ``severity``, ``message``, ``timestamp``, ``metadata``.
-        """
-        at = self.resolved_at if event == "resolved" and self.resolved_at else self.fired_at
-        return {
-            "alert_name": self.rule_name,
-            "severity": self.severity.value,
-            "message": self.message,
-            "timestamp": _iso(at),
-            "metadata": {
-                "alert_id": self.alert_id,
-                "event": event,
-                "status": self.status.value,
-                "metric_name": self.metric_name,
-                "value": self.value,
-                "threshold": self.threshold,
-                "labels": dict(self.labels),
-                "occurrences": self.occurrences,
-            },
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryRecord:
-    """Outcome of one notification to one channel."""
-
-    alert_id: str
-    alert_name: str
-    channel: str
-    event: str
-    status: Literal["delivered", "failed"]
-    attempts: int
-    error: str | None
-    finished_at: float
-
-
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _alert_key(rule: AlertRule, labels: Mapping[str, str]) -> str:
-    label_text = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
-    return f"{rule.name}:{rule.severity.value}:{label_text}"
 
 
 @dataclass(slots=True)
@@ -426,10 +181,10 @@ class AlertManager:
 
     def add_channel(self, channel: AlertChannel) -> None:
         """Add or replace a channel."""
-        if channel.enabled and channel.type not in _SUPPORTED_CHANNELS:
+        if channel.enabled and channel.type not in SUPPORTED_CHANNELS:
             raise ObservabilityError(
                 f"alert channel {channel.name!r}: type {channel.type!r} cannot be enabled "
-                f"(supported: {', '.join(_SUPPORTED_CHANNELS)})"
+                f"(supported: {', '.join(SUPPORTED_CHANNELS)})"
             )
         if channel.enabled and channel.type == "webhook" and not channel.config.get("url"):
             raise ObservabilityError(f"alert channel {channel.name!r}: webhook needs a url")
@@ -504,7 +259,7 @@ class AlertManager:
     def _evaluate_rule(
         self, rule: AlertRule, value: float, labels: dict[str, str], now: float
     ) -> Alert | None:
-        key = _alert_key(rule, labels)
+        key = alert_key(rule, labels)
         if not rule.breached(value):
             self._pending.pop(key, None)
             if key in self._active:
@@ -834,213 +589,6 @@ class AlertManager:
         if self._worker is not None:
             self._worker.stop()
             self._worker = None
-
-
-# -------------------------------------------------------------------- config file
-
-
-class _SettingsModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    deduplication_window_seconds: float = Field(default=300.0, ge=0)
-    auto_resolve_seconds: float = Field(default=3600.0, gt=0)
-    max_active_alerts: int = Field(default=1000, ge=1)
-    history_retention_days: float = Field(default=30.0, gt=0)
-    webhook_attempts: int = Field(default=3, ge=1)
-    webhook_backoff_seconds: float = Field(default=1.0, ge=0)
-    webhook_backoff_max_seconds: float = Field(default=30.0, ge=0)
-    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
-
-
-class _RuleModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1)
-    metric_name: str = Field(min_length=1)
-    threshold: float
-    severity: AlertSeverity = AlertSeverity.WARNING
-    comparison: Comparison = "greater_than"
-    duration_seconds: float = Field(default=0.0, ge=0)
-    description: str = ""
-    enabled: bool = True
-    labels: dict[str, str] = Field(default_factory=dict)
-
-
-class _ChannelModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1)
-    type: ChannelType
-    enabled: bool = True
-    severities: list[AlertSeverity] | None = None
-    config: dict[str, Any] = Field(default_factory=dict)
-
-
-class _StepModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    delay_seconds: float = Field(ge=0)
-    channels: list[str] = Field(min_length=1)
-
-
-class _PolicyModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1)
-    steps: list[_StepModel] = Field(min_length=1)
-    severities: list[AlertSeverity] | None = None
-    rules: list[str] | None = None
-    repeat_interval_seconds: float | None = Field(default=None, gt=0)
-
-
-class _ConfigModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    settings: _SettingsModel = Field(default_factory=_SettingsModel)
-    rules: list[_RuleModel] = Field(default_factory=list)
-    channels: list[_ChannelModel] = Field(default_factory=list)
-    escalation: list[_PolicyModel] = Field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class AlertConfig:
-    """A parsed alert configuration file."""
-
-    settings: AlertSettings
-    rules: tuple[AlertRule, ...]
-    channels: tuple[AlertChannel, ...]
-    escalation_policies: tuple[EscalationPolicy, ...]
-
-
-DEFAULT_ALERT_CONFIG = "alert_config.yaml"
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-def _line_of(node: yaml.Node | None, loc: Sequence[int | str]) -> int | None:
-    """1-based line of the YAML node at pydantic location ``loc``."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            node = node.value[part] if part < len(node.value) else None
-        else:
-            break
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-    return line
-
-
-def _expand_env(value: Any, where: str, environ: Mapping[str, str]) -> Any:
-    if isinstance(value, str):
-
-        def substitute(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name not in environ:
-                raise ConfigError(f"{where}: environment variable {name} is not set")
-            return environ[name]
-
-        return _ENV_REF.sub(substitute, value)
-    if isinstance(value, dict):
-        return {k: _expand_env(v, where, environ) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_expand_env(v, where, environ) for v in value]
-    return value
-
-
-def parse_alert_config(
-    text: str, *, source: str = "<alert config>", environ: Mapping[str, str] | None = None
-) -> AlertConfig:
-    """Parse and check an alert configuration document.
-
-    Raises:
-        ConfigError: The message names the file, line, field and what was expected.
-    """
-    env = os.environ if environ is None else environ
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{source}: expected a mapping with rules, channels, escalation")
-    try:
-        model = _ConfigModel.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = err["loc"]
-        field_path = ".".join(str(p) for p in loc)
-        line = _line_of(node, loc)
-        where = f"{source}, line {line}" if line else source
-        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-        raise ConfigError(f"{where}: {field_path}: {err['msg']}{more}") from exc
-    _check_references(model, source)
-    channels = []
-    for ch in model.channels:
-        config = ch.config
-        if ch.enabled:
-            config = _expand_env(config, f"{source}: channel {ch.name}", env)
-        severities = frozenset(ch.severities) if ch.severities is not None else None
-        channel = AlertChannel(ch.name, ch.type, ch.enabled, severities, config)
-        if channel.enabled and channel.type not in _SUPPORTED_CHANNELS:
-            raise ConfigError(
-                f"{source}: channel {ch.name}: type {ch.type} cannot be enabled "
-                f"(supported: {', '.join(_SUPPORTED_CHANNELS)})"
-            )
-        if channel.enabled and channel.type == "webhook" and not config.get("url"):
-            raise ConfigError(f"{source}: channel {ch.name}: config.url is required")
-        channels.append(channel)
-    return AlertConfig(
-        settings=AlertSettings(**model.settings.model_dump()),
-        rules=tuple(AlertRule(**r.model_dump()) for r in model.rules),
-        channels=tuple(channels),
-        escalation_policies=tuple(
-            EscalationPolicy(
-                name=p.name,
-                steps=tuple(EscalationStep(s.delay_seconds, tuple(s.channels)) for s in p.steps),
-                severities=frozenset(p.severities) if p.severities is not None else None,
-                rules=frozenset(p.rules) if p.rules is not None else None,
-                repeat_interval_seconds=p.repeat_interval_seconds,
-            )
-            for p in model.escalation
-        ),
-    )
-
-
-def _check_references(model: _ConfigModel, source: str) -> None:
-    for kind, names in (
-        ("rule", [r.name for r in model.rules]),
-        ("channel", [c.name for c in model.channels]),
-    ):
-        seen: set[str] = set()
-        for name in names:
-            if name in seen:
-                raise ConfigError(f"{source}: {kind} name {name!r} is defined twice")
-            seen.add(name)
-    channel_names = {c.name for c in model.channels}
-    rule_names = {r.name for r in model.rules}
-    for policy in model.escalation:
-        for step in policy.steps:
-            for name in step.channels:
-                if name not in channel_names:
-                    raise ConfigError(
-                        f"{source}: escalation {policy.name}: unknown channel {name!r}"
-                    )
-        for name in policy.rules or []:
-            if name not in rule_names:
-                raise ConfigError(f"{source}: escalation {policy.name}: unknown rule {name!r}")
-
-
-def read_alert_config(path: str | Path | None = None) -> AlertConfig:
-    """Read an alert configuration file; ``None`` reads the packaged default."""
-    if path is None:
-        text = (
-            resources.files("omninode_bridge.observability")
-            .joinpath(DEFAULT_ALERT_CONFIG)
-            .read_text("utf-8")
-        )
-        return parse_alert_config(text, source=f"(default) {DEFAULT_ALERT_CONFIG}", environ={})
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read alert configuration: {exc.strerror}") from exc
-    return parse_alert_config(text, source=str(path))
 
 
 _manager: AlertManager | None = None
