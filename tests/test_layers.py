@@ -22,7 +22,7 @@ PACKAGE = SRC / "omninode_bridge"
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"errors", "atomic"}),
     frozenset({"", "config", "onex"}),  # "" is the package root (__version__)
-    frozenset({"logs"}),
+    frozenset({"logs", "ports"}),
     frozenset({"contracts", "engine"}),
     frozenset({"persistence"}),
     frozenset({"metrics"}),

@@ -19,7 +19,6 @@ from omninode_bridge.engine.models import (
     WorkflowStage,
     WorkflowStep,
 )
-from omninode_bridge.engine.ports import MetricsRecorder
 from omninode_bridge.engine.profiling import (
     HotPath,
     OptimizationArea,
@@ -64,6 +63,7 @@ from omninode_bridge.engine.signals import (
     SignalType,
     Subscription,
 )
+from omninode_bridge.ports import MetricsRecorder
 
 __all__ = [
     "DependencyAwareScheduler",

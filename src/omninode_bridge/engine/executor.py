@@ -51,7 +51,6 @@ from omninode_bridge.engine.models import (
     WorkflowStage,
     WorkflowStep,
 )
-from omninode_bridge.engine.ports import MetricsRecorder
 from omninode_bridge.engine.retry import RetryAttempt, call_with_retry
 from omninode_bridge.engine.scheduler import DependencyAwareScheduler
 from omninode_bridge.engine.signals import Signal, SignalCoordinator, SignalType
@@ -62,6 +61,7 @@ from omninode_bridge.errors import (
     WorkflowDefinitionError,
 )
 from omninode_bridge.logs import get_logger
+from omninode_bridge.ports import MetricsRecorder
 
 __all__ = ["StagedParallelExecutor"]
 

@@ -24,7 +24,7 @@ from omninode_bridge.logs import get_logger
 
 if TYPE_CHECKING:
     from omninode_bridge.engine.executor import StagedParallelExecutor
-    from omninode_bridge.engine.ports import MetricsRecorder
+    from omninode_bridge.ports import MetricsRecorder
 
 __all__ = [
     "HotPath",

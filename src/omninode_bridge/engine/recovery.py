@@ -24,8 +24,8 @@ from omninode_bridge.engine.retry import RetryPolicy, SleepFunc, call_with_retry
 from omninode_bridge.logs import get_logger
 
 if TYPE_CHECKING:
-    from omninode_bridge.engine.ports import MetricsRecorder
     from omninode_bridge.engine.signals import SignalCoordinator
+    from omninode_bridge.ports import MetricsRecorder
 
 __all__ = [
     "DEFAULT_ERROR_PATTERNS",

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from omninode_bridge.logs import get_logger
 
 if TYPE_CHECKING:
-    from omninode_bridge.engine.ports import MetricsRecorder
+    from omninode_bridge.ports import MetricsRecorder
 
 __all__ = [
     "Signal",

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
 from omninode_bridge.errors import ValidationException
 from omninode_bridge.logs import get_logger
+from omninode_bridge.ports import MetricsRecorder
 from omninode_bridge.validation.base import FindingSink, Validator, run_validator
 from omninode_bridge.validation.completeness import CompletenessValidator
 from omninode_bridge.validation.compliance import ONEXComplianceValidator
@@ -69,28 +70,6 @@ class QuorumLike(Protocol):
 
     async def validate_code(self, code: str, context: ValidationContext) -> QuorumResultLike:
         """Vote on ``code``."""
-        ...
-
-
-class MetricsRecorder(Protocol):
-    """The part of ``MetricsCollector`` the pipeline uses."""
-
-    def record_timing(
-        self, metric_name: str, duration_ms: float, tags: Mapping[str, str] | None = None
-    ) -> object:
-        """Record a duration."""
-        ...
-
-    def record_counter(
-        self, metric_name: str, count: float = 1, tags: Mapping[str, str] | None = None
-    ) -> object:
-        """Record a count."""
-        ...
-
-    def record_gauge(
-        self, metric_name: str, value: float, unit: str = "", tags: Mapping[str, str] | None = None
-    ) -> object:
-        """Record a level."""
         ...
 
 

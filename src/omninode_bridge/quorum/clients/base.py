@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Self
 
 import httpx
+from pydantic import BaseModel, ConfigDict
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 from tenacity.stop import stop_after_attempt, stop_after_delay
 
@@ -41,13 +42,19 @@ from omninode_bridge.quorum.prompt import (
 from omninode_bridge.quorum.recording import transport_from_env
 from omninode_bridge.validation.models import ValidationContext
 
-__all__ = ["Completion", "LLMClient", "RetryPolicy", "SleepFn"]
+__all__ = ["Completion", "LLMClient", "LooseReply", "RetryPolicy", "SleepFn"]
 
 log = get_logger(__name__, component="quorum")
 
 SleepFn = Callable[[float], Awaitable[None]]
 
 _MESSAGE_LIMIT = 200
+
+
+class LooseReply(BaseModel):
+    """Base of the provider reply models: unknown fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import Field, ValidationError
 
-from omninode_bridge.quorum.clients.base import LLMClient
+from omninode_bridge.quorum.clients.base import LLMClient, LooseReply
 from omninode_bridge.quorum.errors import InvalidReplyError
 from omninode_bridge.quorum.models import TokenUsage
 
@@ -23,35 +23,31 @@ __all__ = ["GeminiClient"]
 _METHOD = ":generateContent"
 
 
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class _Part(_Loose):
+class _Part(LooseReply):
     text: str | None = None
     thought: bool = False
 
 
-class _Content(_Loose):
-    parts: list[_Part] = []
+class _Content(LooseReply):
+    parts: list[_Part] = Field(default_factory=list)
 
 
-class _Candidate(_Loose):
+class _Candidate(LooseReply):
     content: _Content | None = None
     finishReason: str | None = None
 
 
-class _UsageMetadata(_Loose):
+class _UsageMetadata(LooseReply):
     promptTokenCount: int = 0
     candidatesTokenCount: int = 0
 
 
-class _PromptFeedback(_Loose):
+class _PromptFeedback(LooseReply):
     blockReason: str | None = None
 
 
-class _GeminiReply(_Loose):
-    candidates: list[_Candidate] = []
+class _GeminiReply(LooseReply):
+    candidates: list[_Candidate] = Field(default_factory=list)
     usageMetadata: _UsageMetadata | None = None
     promptFeedback: _PromptFeedback | None = None
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
-from omninode_bridge.quorum.clients.base import LLMClient
+from omninode_bridge.quorum.clients.base import LLMClient, LooseReply
 from omninode_bridge.quorum.errors import InvalidReplyError
 from omninode_bridge.quorum.models import TokenUsage
 
@@ -23,24 +23,20 @@ __all__ = ["ChatCompletionsClient", "OpenAICompatibleClient"]
 _CHAT_PATH = "/chat/completions"
 
 
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class _Message(_Loose):
+class _Message(LooseReply):
     content: str | list[dict[str, Any]] | None = None
 
 
-class _Choice(_Loose):
+class _Choice(LooseReply):
     message: _Message
 
 
-class _Usage(_Loose):
+class _Usage(LooseReply):
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
 
-class _ChatReply(_Loose):
+class _ChatReply(LooseReply):
     choices: list[_Choice] = Field(min_length=1)
     usage: _Usage | None = None
 

@@ -1,8 +1,9 @@
-"""What the engine needs from its collaborators, as protocols.
+"""Protocols that let lower layers use higher ones without importing them.
 
-The engine records timings and counters but does not import the metrics
-package: :class:`omninode_bridge.metrics.MetricsCollector` satisfies
-:class:`MetricsRecorder`, and so does any test double with the same methods.
+The engine and the validation pipeline record timings and counters but do not
+import the metrics package: :class:`omninode_bridge.metrics.MetricsCollector`
+satisfies :class:`MetricsRecorder`, and so does any test double with the same
+methods.
 """
 
 from __future__ import annotations
