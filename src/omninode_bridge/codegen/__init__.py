@@ -10,7 +10,7 @@
 * ``templates/*.j2``: the built-in templates (template id ``X`` is ``X.j2``).
 
 The pipeline that runs these as six executor stages is
-:class:`omninode_bridge.agents.workflows.CodegenWorkflow`.
+:class:`omninode_bridge.codegen.workflow.CodegenWorkflow`.
 """
 
 from __future__ import annotations
