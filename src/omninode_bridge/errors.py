@@ -152,18 +152,28 @@ class ContractProblem:
         field: Dotted field path (``mixins[0].config.check_interval_ms``);
             empty for the whole document.
         message: What is wrong and what was expected.
+        warning: ``True`` for input that is kept but not understood (an
+            unknown field, say): reported, not refused, unless loading is strict.
     """
 
     file: str
     line: int | None
     field: str
     message: str
+    warning: bool = False
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return (
-            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-        )
+        message = f"warning: {self.message}" if self.warning else self.message
+        return f"{where}: {self.field}: {message}" if self.field else f"{where}: {message}"
+
+    def as_error(self) -> ContractProblem:
+        """The same problem as an error (``--strict``)."""
+        return ContractProblem(self.file, self.line, self.field, self.message)
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON-ready mapping (``--json`` output)."""
+        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
 
     def sort_key(self) -> tuple[str, int, str, str]:
         """Order by file, then line, then field."""

@@ -36,6 +36,9 @@ from omninode_bridge.contracts.model import (
     NodeType,
     translate_path,
 )
+from omninode_bridge.contracts.naming import class_name, pascal_case, snake_case
+from omninode_bridge.contracts.onex_dialect import is_onex_dialect, onex_contract
+from omninode_bridge.contracts.paths import pop_path
 from omninode_bridge.contracts.problems import ContractProblem, raise_for_problems
 from omninode_bridge.contracts.safe_yaml import (
     DEFAULT_LIMITS,
@@ -50,6 +53,7 @@ from omninode_bridge.contracts.schema_check import (
     iter_schema_problems,
     validator_for,
 )
+from omninode_bridge.contracts.shapes import reshape
 from omninode_bridge.errors import ContractError, MixinError
 from omninode_bridge.logs import get_logger
 from omninode_bridge.onex.mixins import resolve_mixins
@@ -89,12 +93,15 @@ _ERROR_CODE: Final = re.compile(r"^[A-Z][A-Z0-9_]*$")
 # --------------------------------------------------------------------------- public API
 
 
-def load_contract(path: str | Path, *, limits: YamlLimits = DEFAULT_LIMITS) -> Contract:
+def load_contract(
+    path: str | Path, *, limits: YamlLimits = DEFAULT_LIMITS, strict: bool = False
+) -> Contract:
     """Load and validate one contract file.
 
     Args:
         path: The YAML file.
         limits: Size, alias, value and depth caps for the YAML reader.
+        strict: Refuse warnings (unknown fields) as errors.
 
     Returns:
         The normalised contract.
@@ -103,7 +110,7 @@ def load_contract(path: str | Path, *, limits: YamlLimits = DEFAULT_LIMITS) -> C
         ContractValidationError: Listing every problem with file, line and field.
     """
     document = read_yaml_file(path, limits=limits)
-    contract, problems = contract_from_document(document, path=Path(path))
+    contract, problems = contract_from_document(document, path=Path(path), strict=strict)
     raise_for_problems(problems)
     if contract is None:  # pragma: no cover - problems always accompany a missing contract
         raise ContractError(f"{path}: contract could not be built")
@@ -111,7 +118,10 @@ def load_contract(path: str | Path, *, limits: YamlLimits = DEFAULT_LIMITS) -> C
 
 
 def load_contracts(
-    paths_or_dirs: Iterable[str | Path], *, limits: YamlLimits = DEFAULT_LIMITS
+    paths_or_dirs: Iterable[str | Path],
+    *,
+    limits: YamlLimits = DEFAULT_LIMITS,
+    strict: bool = False,
 ) -> list[Contract]:
     """Load every contract named, directories searched recursively for ``*.yaml``/``*.yml``.
 
@@ -133,7 +143,7 @@ def load_contracts(
         except ContractError as exc:
             problems.extend(getattr(exc, "problems", ()))
             continue
-        contract, found = contract_from_document(document, path=file_path)
+        contract, found = contract_from_document(document, path=file_path, strict=strict)
         problems.extend(found)
         if contract is not None:
             contracts.append(contract)
@@ -149,10 +159,11 @@ def parse_contract(
     source: str = "<string>",
     path: Path | None = None,
     limits: YamlLimits = DEFAULT_LIMITS,
+    strict: bool = False,
 ) -> Contract:
     """Load a contract from YAML text (same rules as :func:`load_contract`)."""
     document = parse_yaml(text, source=source, limits=limits)
-    contract, problems = contract_from_document(document, path=path)
+    contract, problems = contract_from_document(document, path=path, strict=strict)
     raise_for_problems(problems)
     if contract is None:  # pragma: no cover - problems always accompany a missing contract
         raise ContractError(f"{source}: contract could not be built")
@@ -161,6 +172,10 @@ def parse_contract(
 
 def detect_dialect(data: Mapping[str, Any]) -> ContractDialect:
     """Tell which dialect a contract document is written in, from its keys."""
+    if isinstance(data.get("node_identity"), dict):
+        return ContractDialect.NODE_IDENTITY
+    if is_onex_dialect(data):
+        return ContractDialect.ONEX
     if "node_id" in data or "mixin_configuration" in data or "input_schema" in data:
         return ContractDialect.NODE_ID
     name = data.get("name")
@@ -174,13 +189,22 @@ def detect_dialect(data: Mapping[str, Any]) -> ContractDialect:
 
 
 def contract_from_document(
-    document: YamlDocument, *, path: Path | None = None
+    document: YamlDocument, *, path: Path | None = None, strict: bool = False
 ) -> tuple[Contract | None, list[ContractProblem]]:
     """Validate a parsed document and build its contract.
 
+    Known fields in other shapes are read (:mod:`~omninode_bridge.contracts.shapes`);
+    unknown fields are kept verbatim in ``Contract.extensions`` and reported
+    as ``Contract.warnings``.
+
+    Args:
+        document: The parsed YAML document.
+        path: The file it came from.
+        strict: Treat warnings as errors.
+
     Returns:
-        The contract (``None`` when it could not be built) and every problem
-        found; a contract is returned only when there are no problems.
+        The contract (``None`` when it could not be built) and every error
+        found; a contract is returned only when there are none.
     """
     problems = list(document.problems)
     data = document.data
@@ -191,35 +215,39 @@ def contract_from_document(
         )
         return None, problems
     dialect = detect_dialect(data)
+    if dialect in (ContractDialect.ONEX, ContractDialect.NODE_IDENTITY):
+        contract, found = onex_contract(document, data, path=path, strict=strict)
+        return contract, problems + found
+    shaped = reshape(data, dialect)
+    data = shaped.data
+    extensions = dict(shaped.kept)
+    warnings = [
+        ContractProblem(document.source, document.line_of(f), f, m, warning=True)
+        for f, m in shaped.warnings.items()
+    ]
     schema_problems = list(_schema_problems(document, data, dialect))
+    unknown = [p for p in schema_problems if p.warning]
+    if unknown:
+        for problem in unknown:
+            extensions[problem.field] = pop_path(data, problem.field)
+        warnings.extend(unknown)
+        schema_problems = [p for p in _schema_problems(document, data, dialect) if not p.warning]
     problems.extend(schema_problems)
     problems.extend(_mixin_problems(document, data, dialect, schema_problems))
+    if strict:
+        problems.extend(w.as_error() for w in warnings)
+        warnings = []
     if problems:
-        return None, problems
+        return None, problems + warnings
     draft = _Draft(document)
     _NORMALISERS[dialect](data, draft)
+    draft.set("extensions", extensions)
+    draft.set("warnings", tuple(sorted(set(warnings), key=ContractProblem.sort_key)))
     contract, model_problems = draft.build(path, dialect)
     return contract, model_problems
 
 
 # --------------------------------------------------------------------------- names
-
-
-def snake_case(text: str) -> str:
-    """``DatabaseAdapter`` -> ``database_adapter``; ``HTTPClient`` -> ``http_client``."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", text.strip())
-    return re.sub(r"[^a-z0-9]+", "_", spaced.lower()).strip("_")
-
-
-def pascal_case(text: str) -> str:
-    """``api_client`` -> ``ApiClient``; ``user management`` -> ``UserManagement``."""
-    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", text) if part)
-
-
-def _class_name(service_name: str, node_type: NodeType) -> str:
-    stem = service_name.removesuffix("_node")
-    stem = stem.removesuffix(f"_{node_type.value}") or stem
-    return f"Node{pascal_case(stem)}{node_type.suffix}"
 
 
 # --------------------------------------------------------------------------- validation
@@ -588,10 +616,21 @@ def _events(draft: _Draft, consumes: list[Any], produces: list[Any], origin: str
 def _from_v2(data: dict[str, Any], draft: _Draft) -> None:
     node_type = NodeType(data["node_type"])
     name: str = data["name"]
-    pascal = name[len("Node") : -len(node_type.suffix)]
-    draft.set("service_name", f"{snake_case(pascal)}_{node_type.value}", "name")
+    if SNAKE_NAME_PATTERN.match(name):  # ``llm_effect``: a package name, not a class name
+        service = name if name.endswith(f"_{node_type.value}") else f"{name}_{node_type.value}"
+        draft.set("service_name", service, "name")
+        draft.set("name", class_name(service, node_type), "name")
+    else:
+        if not name.endswith(tuple(t.suffix for t in NodeType)):  # ``NodeBridgeRegistry``
+            draft.set("name", f"{name}{node_type.suffix}", "name")
+        pascal = name[len("Node") :].removesuffix(node_type.suffix) or name[len("Node") :]
+        draft.set("service_name", f"{snake_case(pascal)}_{node_type.value}", "name")
     draft.set("description", data["description"].strip(), "description")
-    _copy(draft, data, _V2_FIELDS)
+    _copy(
+        draft,
+        data,
+        {k: v for k, v in _V2_FIELDS.items() if k != "name" or "name" not in draft.fields},
+    )
     mixins = _mixins(draft, data.get("mixins"), "mixins", "name")
     _schemas(draft, data, "input_state", "output_state")
     _operations(draft, _v2_operations(data))
@@ -639,7 +678,7 @@ def _from_node_package(data: dict[str, Any], draft: _Draft) -> None:
     if NODE_NAME_PATTERN.match(declared) and declared.endswith(node_type.suffix):
         draft.set("name", declared, "tool_specification.main_tool_class")
     else:
-        draft.set("name", _class_name(service, node_type), "name")
+        draft.set("name", class_name(service, node_type), "name")
     draft.set("version", _version(data["version"]), "version")
     draft.set("description", data["description"].strip(), "description")
     mixins = _mixins(draft, data.get("mixins"), "mixins", "name")
@@ -689,7 +728,7 @@ def _from_node_id(data: dict[str, Any], draft: _Draft) -> None:
     origin = "metadata.service_name" if _lookup(data, "metadata.service_name") else "node_id"
     service: str = _lookup(data, origin)
     draft.set("service_name", service, origin)
-    draft.set("name", _class_name(service, node_type), "node_id")
+    draft.set("name", class_name(service, node_type), "node_id")
     draft.set("node_type", node_type, "node_type")
     draft.set("version", _version(data["version"]), "version")
     for key in ("description", "metadata.description", "metadata.name"):

@@ -35,6 +35,8 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from omninode_bridge.contracts.problems import ContractProblem
+
 __all__ = [
     "LIFECYCLE_OPERATIONS",
     "AdvancedFeatures",
@@ -47,10 +49,12 @@ __all__ = [
     "Dependency",
     "ErrorCode",
     "EventSpec",
+    "HandlerRoute",
     "HealthCheckComponent",
     "HealthCheckConfig",
     "IOOperation",
     "MixinSpec",
+    "ModelRef",
     "NodeType",
     "ObservabilityConfig",
     "Operation",
@@ -91,6 +95,21 @@ class NodeType(StrEnum):
         """Runtime base class name: ``NodeEffect``, ``NodeCompute``..."""
         return f"Node{self.suffix}"
 
+    @classmethod
+    def parse(cls, value: object) -> NodeType | None:
+        """Read any spelling in the wild: ``effect``, ``EFFECT``, ``EFFECT_GENERIC``.
+
+        ``omnibase_core``'s ``EnumNodeType`` names the four kinds
+        ``<KIND>_GENERIC``; other repositories write them in lower case.
+        """
+        if not isinstance(value, str):
+            return None
+        text = value.strip().lower().removesuffix("_generic").removeprefix("node_")
+        try:
+            return cls(text)
+        except ValueError:
+            return None
+
 
 class ContractDialect(StrEnum):
     """Which on-disk shape a contract was read from."""
@@ -103,6 +122,11 @@ class ContractDialect(StrEnum):
     """``node_id``, ``metadata``, ``mixin_configuration``, ``input_schema``, ``output_schema``."""
     PRD = "prd"
     """Derived from a Markdown PRD by :mod:`omninode_bridge.contracts.prd`."""
+    ONEX = "onex"
+    """The ``omnibase_core`` dialect: ``contract_version``, ``node_type: EFFECT_GENERIC``,
+    models named by Python reference, ``handler_routing``, ``event_bus``."""
+    NODE_IDENTITY = "node_identity"
+    """Identity (name, type, version, description) nested under ``node_identity``."""
 
 
 class ContractVersion(BaseModel):
@@ -234,8 +258,8 @@ class RetryPolicyConfig(BaseModel):
 
     enabled: bool = True
     max_attempts: int = Field(default=3, ge=1, le=10)
-    initial_delay_ms: int = Field(default=1000, ge=1, le=10_000)
-    max_delay_ms: int = Field(default=30_000, ge=1, le=300_000)
+    initial_delay_ms: int = Field(default=1000, ge=0, le=10_000)
+    max_delay_ms: int = Field(default=30_000, ge=0, le=300_000)
     backoff_multiplier: float = Field(default=2.0, ge=1.0, le=5.0)
     retryable_exceptions: tuple[str, ...] = ("TimeoutError", "ConnectionError")
     retryable_status_codes: tuple[int, ...] = (429, 500, 502, 503, 504)
@@ -325,6 +349,54 @@ class AdvancedFeatures(BaseModel):
     """Default per-operation timeout."""
 
 
+class ModelRef(BaseModel):
+    """A Python class named by reference: ``{name, module}`` or ``module.Class``.
+
+    Attributes:
+        name: The class name (``ModelUserRequest``).
+        module: The dotted module that defines it (empty when only a bare
+            name was given).
+        description: What the class is, as the contract says.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    module: str = Field(
+        default="", pattern=r"^([A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*)?$"
+    )
+    description: str = ""
+
+    @property
+    def qualified(self) -> str:
+        """``module.Class`` (or just ``Class`` without a module)."""
+        return f"{self.module}.{self.name}" if self.module else self.name
+
+
+class HandlerRoute(BaseModel):
+    """One entry of ``handler_routing``: what is routed, to which handler.
+
+    Attributes:
+        handler: The handler class.
+        operation: The operation routed (``operation_match``).
+        event_model: The payload or event model routed (``payload_type_match``).
+        topic: The topic routed (``topic_match``).
+        input_model: The handler's input model, when named.
+        output_model: The handler's output model, when named.
+        description: What the handler does.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    handler: ModelRef
+    operation: str | None = None
+    event_model: ModelRef | None = None
+    topic: str | None = None
+    input_model: ModelRef | None = None
+    output_model: ModelRef | None = None
+    description: str = ""
+
+
 def _empty_object_schema() -> dict[str, Any]:
     return {"type": "object", "properties": {}}
 
@@ -364,6 +436,19 @@ class Contract(BaseModel):
         source_lines: Dotted source field path -> 1-based line.
         field_origins: Canonical field -> dotted source path it was read from
             (``input_schema`` -> ``input_state``).
+        input_model: The input model class, for contracts that name models by
+            Python reference (the ONEX dialect).
+        output_model: The output model class, likewise.
+        state_model: A reducer's state model class, likewise.
+        routing_strategy: ``handler_routing.routing_strategy``
+            (``operation_match``, ``payload_type_match``, ``topic_match``).
+        handlers: ``handler_routing`` entries (or the single ``handler``).
+        node_version: The node's own version when the contract gives one apart
+            from the contract version.
+        extensions: Fields the loader does not understand, kept verbatim by
+            their source path (``monitoring``, ``error_handling.error_types``).
+        warnings: What the loader kept without understanding (each with file,
+            line and field); ``--strict`` turns them into errors.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -394,6 +479,14 @@ class Contract(BaseModel):
     dialect: ContractDialect = ContractDialect.V2
     source_lines: dict[str, int] = Field(default_factory=dict)
     field_origins: dict[str, str] = Field(default_factory=dict)
+    input_model: ModelRef | None = None
+    output_model: ModelRef | None = None
+    state_model: ModelRef | None = None
+    routing_strategy: str | None = None
+    handlers: tuple[HandlerRoute, ...] = ()
+    node_version: str | None = None
+    extensions: dict[str, Any] = Field(default_factory=dict)
+    warnings: tuple[ContractProblem, ...] = ()
 
     @field_validator("service_name")
     @classmethod

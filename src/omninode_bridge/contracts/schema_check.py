@@ -10,6 +10,7 @@ with the field path, its line, and a message that says what was expected.
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -131,8 +132,13 @@ def _describe(
     if kind == "additionalProperties" and isinstance(instance, dict):
         known = sorted(schema.get("properties", {}))
         for key in sorted(set(instance) - set(known)):
-            hint = f"; expected one of: {', '.join(known)}" if known else ""
-            yield at(join_path(path, key), f"unknown field{hint}")
+            close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.7)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            field = join_path(path, key)
+            message = f"unknown field{hint} (kept verbatim in the contract's extensions)"
+            yield ContractProblem(
+                document.source, document.line_of(field), field, message, warning=True
+            )
         return
     if kind == "required" and isinstance(instance, dict):
         for key in value:
