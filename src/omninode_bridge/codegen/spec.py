@@ -139,7 +139,10 @@ def build_node_spec(contract: Contract) -> NodeSpec:
         output_model=output_name,
         request_model=request.name,
         operation_enum=operation_enum.name,
-        handlers_protocol=f"{pascal}Handlers",
+        # pytest collects classes named Test*: a node called test_x gets ProtocolTestXHandlers.
+        handlers_protocol=f"Protocol{pascal}Handlers"
+        if pascal.startswith("Test")
+        else f"{pascal}Handlers",
         operations=operations,
         lifecycle_operations=contract.lifecycle_operations,
         health_components=_health_components(contract),
