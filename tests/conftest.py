@@ -12,8 +12,12 @@ import json
 import logging
 import os
 import socket
+import subprocess
+import sys
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -57,6 +61,56 @@ def redis_url() -> str:
     """URL of the test Redis database (skips or fails when absent)."""
     _need_service("Redis", "127.0.0.1", 6379)
     return REDIS_URL
+
+
+#: The public ONEX packages whose node contracts are the real-world corpus.
+ONEX_WHEELS = ("omnibase-infra==0.38.76", "omnibase-core==0.47.57")
+#: Node contracts inside those wheels.
+_CORPUS_GLOBS = (
+    "omnibase_infra/nodes/*/contract.yaml",
+    "omnibase_core/nodes/*/contract.yaml",
+    "omnibase_core/contracts/runtime/*.yaml",
+)
+CORPUS_CACHE = Path(
+    os.environ.get("OMNINODE_CORPUS_CACHE", Path.home() / ".cache" / "omninode-bridge" / "wheels")
+)
+
+
+def _download_wheels(target: Path) -> list[Path]:
+    """The pinned wheels, downloaded once into ``target`` (pip's own index settings)."""
+    wheels = sorted(target.glob("omnibase_*.whl"))
+    if len(wheels) >= len(ONEX_WHEELS):
+        return wheels
+    target.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+               "--only-binary=:all:", "--python-version", "3.12", "--dest", str(target),
+               *ONEX_WHEELS]  # fmt: skip
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    if completed.returncode != 0:
+        reason = f"cannot download {', '.join(ONEX_WHEELS)}: {completed.stderr.strip()[-300:]}"
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{reason} and OMNINODE_REQUIRE_SERVICES=1", pytrace=False)
+        pytest.skip(reason)
+    return sorted(target.glob("omnibase_*.whl"))
+
+
+@pytest.fixture(scope="session")
+def onex_corpus(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Every node contract of the pinned omnibase-infra / omnibase-core wheels, as files.
+
+    The wheels are downloaded once and cached (``OMNINODE_CORPUS_CACHE``, by
+    default ``~/.cache/omninode-bridge/wheels``), never committed. Without the
+    package index the tests skip, or fail under ``OMNINODE_REQUIRE_SERVICES=1``.
+    """
+    root = tmp_path_factory.mktemp("onex-corpus")
+    contracts: list[Path] = []
+    for wheel in _download_wheels(CORPUS_CACHE):
+        with zipfile.ZipFile(wheel) as archive:
+            for name in sorted(archive.namelist()):
+                if any(Path(name).match(pattern) for pattern in _CORPUS_GLOBS):
+                    archive.extract(name, root)
+                    contracts.append(root / name)
+    return contracts
 
 
 @dataclass

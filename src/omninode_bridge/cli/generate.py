@@ -99,6 +99,7 @@ def result_to_json(
         "correlation_id": result.correlation_id,
         "duration_ms": round(result.duration_ms, 3),
         "errors": list(result.errors),
+        "warnings": [w.to_json() for w in result.warnings],
         "contract_files": [str(p) for p in result.contract_files],
         "packages": [
             {
@@ -213,6 +214,10 @@ def generate(
         bool,
         typer.Option("--draft", help="With --prd: draft the contracts with the draft_model."),
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Refuse contracts with warnings (unknown fields, ...)."),
+    ] = False,
 ) -> None:
     """Generate ONEX node packages from contracts or a PRD.
 
@@ -245,6 +250,7 @@ def generate(
                 run_tests=run_tests and not (dry_run or check),
                 quorum=quorum,
                 draft=draft,
+                strict=strict,
                 progress_console=None if as_json else err,
             )
         )
@@ -255,6 +261,9 @@ def generate(
             err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     run_tests = run_tests and not (dry_run or check)
+    if not as_json:
+        for warning in result.warnings:
+            err.print(f"[yellow]warning:[/] {escape(str(warning.as_error()))}", highlight=False)
     if as_json:
         console.print_json(json.dumps(result_to_json(result, checks, run_tests=run_tests)))
     else:
@@ -280,6 +289,7 @@ async def _generate(
     progress_console: Console | None,
     quorum: bool = False,
     draft: bool = False,
+    strict: bool = False,
 ) -> tuple[CodegenWorkflowResult, list[CheckResult]]:
     coordinator = SignalCoordinator()
     drafter = _drafter() if draft else None
@@ -291,6 +301,7 @@ async def _generate(
             ValidationPipeline(default_validators(), ai_quorum=ai_quorum) if ai_quorum else None
         ),
         contract_drafter=drafter,
+        strict=strict,
     )
     try:
         return await _run_workflow(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from omninode_bridge.codegen.writer import FileAction
 from omninode_bridge.engine.models import WorkflowResult
+from omninode_bridge.errors import ContractProblem
 
 __all__ = ["CodegenWorkflowResult", "PackageResult"]
 
@@ -63,6 +64,8 @@ class CodegenWorkflowResult:
         completed_at: When the run ended (UTC).
         contract_files: Contracts written by :meth:`CodegenWorkflow.generate_from_prd`.
         prd_analysis: The PRD analysis, for PRD runs.
+        warnings: What the loader kept without understanding, per contract
+            (file, line, field); empty under ``strict``, where they are errors.
     """
 
     success: bool
@@ -77,6 +80,7 @@ class CodegenWorkflowResult:
     completed_at: datetime
     contract_files: tuple[Path, ...] = ()
     prd_analysis: object | None = None
+    warnings: tuple[ContractProblem, ...] = ()
 
     @property
     def has_drift(self) -> bool:

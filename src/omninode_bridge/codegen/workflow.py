@@ -95,6 +95,8 @@ class CodegenWorkflow:
         contract_drafter: Drafts the contracts of :meth:`generate_from_prd` with
             a model (each validated by the contract loader before anything is
             written); the rule-based PRD analyser otherwise.
+        strict: Refuse contracts with warnings (unknown fields, say) as if
+            they were errors.
 
     Example:
         ```python
@@ -114,7 +116,9 @@ class CodegenWorkflow:
         enable_parallel: bool = True,
         max_workers: int = 10,
         contract_drafter: ContractDrafter | None = None,
+        strict: bool = False,
     ) -> None:
+        self.strict = strict
         self.template_manager = template_manager or TemplateManager(template_dir)
         self.executor = executor or StagedParallelExecutor(
             max_parallel_tasks=max_workers if enable_parallel else 1
@@ -266,6 +270,7 @@ class CodegenWorkflow:
             template_hashes=hashes,
             jobs=jobs,
             index=_read_index(Path(output_directory)),
+            strict=self.strict,
         )
         result = await self.executor.execute_workflow(
             workflow_id or f"codegen-{session_id}",
@@ -353,6 +358,7 @@ class CodegenWorkflow:
             check=run.check,
             duration_ms=(time.perf_counter() - started) * 1000,
             completed_at=datetime.now(UTC),
+            warnings=tuple(w for job in run.jobs if job.contract for w in job.contract.warnings),
         )
         log.info(
             "codegen.finished",

@@ -220,7 +220,8 @@ def contract_from_document(
         return contract, problems + found
     shaped = reshape(data, dialect)
     data = shaped.data
-    extensions = dict(shaped.kept)
+    written = data.pop("extensions", None)  # a normalised contract's own extensions
+    extensions = {**(written if isinstance(written, dict) else {}), **shaped.kept}
     warnings = [
         ContractProblem(document.source, document.line_of(f), f, m, warning=True)
         for f, m in shaped.warnings.items()

@@ -309,6 +309,11 @@ def _routing(reader: _Reader, data: dict[str, Any]) -> None:
             reader.set("routing_strategy", strategy, "handler_routing.routing_strategy")
         for key in [k for k in routing if k not in ("routing_strategy", "handlers")]:
             reader.extensions[f"handler_routing.{key}"] = routing[key]
+        default = routing.get("default_handler")
+        if default is not None and not routing.get("handlers"):
+            route = _route(reader, {"handler": default}, "handler_routing.default_handler")
+            if route is not None:
+                routes.append(route)
         handlers = routing.get("handlers")
         if handlers is not None and not isinstance(handlers, list):
             reader.problem("handler_routing.handlers", "expected a list of handler entries")

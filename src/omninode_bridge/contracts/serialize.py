@@ -93,6 +93,8 @@ def contract_document(contract: Contract) -> dict[str, Any]:
     metadata = {"domain": contract.domain, "tags": data["tags"]}
     if any(metadata.values()):
         document["metadata"] = _without_empty(metadata)
+    if contract.extensions:
+        document["extensions"] = data["extensions"]
     return document
 
 

@@ -44,7 +44,6 @@ _MIXIN_KEY_ALIASES: Final[Mapping[str, Mapping[str, str]]] = {
         "enabled": "cache_enabled",
         "key_prefix": "cache_key_prefix",
     },
-    "MixinHealthCheck": {"critical_components": "critical_checks"},
 }
 
 
@@ -81,7 +80,7 @@ def reshape(data: Mapping[str, Any], dialect: ContractDialect) -> Reshaped:
         section = doc.get(prefix)
         if isinstance(section, dict):
             _retry_policy(result, section, f"{prefix}.retry_policy")
-            _circuit_breaker(result, section, f"{prefix}.circuit_breaker")
+            _circuit_breaker(result, section, f"{prefix}.circuit_breaker", dialect)
     _operations(result, doc)
     _io_operations(result, doc)
     _capabilities(result, doc)
@@ -194,9 +193,19 @@ def _retry_policy(result: Reshaped, section: dict[str, Any], where: str) -> None
         raw["retryable_exceptions"] = [exceptions]
 
 
-def _circuit_breaker(result: Reshaped, section: dict[str, Any], where: str) -> None:
+def _circuit_breaker(
+    result: Reshaped, section: dict[str, Any], where: str, dialect: ContractDialect
+) -> None:
     raw = section.get("circuit_breaker")
     if not isinstance(raw, dict):
+        return
+    if where.startswith("error_handling") and dialect is not ContractDialect.ONEX:
+        # The older dialects' error_handling breaker speaks seconds (``timeout_seconds``).
+        for key, scale in (("recovery_timeout_seconds", 1), ("reset_timeout_ms", 0.001),
+                           ("recovery_timeout_ms", 0.001)):  # fmt: skip
+            value = raw.get(key)
+            if isinstance(value, int | float) and "timeout_seconds" not in raw:
+                raw["timeout_seconds"] = raw.pop(key) * scale
         return
     if "half_open_max_requests" in raw and "half_open_max_calls" not in raw:
         raw["half_open_max_calls"] = raw.pop("half_open_max_requests")
@@ -276,8 +285,10 @@ def _capabilities(result: Reshaped, doc: dict[str, Any]) -> None:
         return
     for index, item in enumerate(raw):
         if isinstance(item, str):
-            raw[index] = {"name": item}
+            raw[index] = {"name": item, "description": item.replace("_", " ")}
         elif isinstance(item, dict):
+            if not item.get("description") and isinstance(item.get("name"), str):
+                item["description"] = item["name"].replace("_", " ")
             _keep(result, item, ("name", "description"), f"capabilities[{index}]")
 
 
@@ -309,6 +320,12 @@ def _mixin_configs(result: Reshaped, doc: dict[str, Any], dialect: ContractDiale
         for old, new in _MIXIN_KEY_ALIASES.get(item[name_key], {}).items():
             if old in config and new not in config:
                 config[new] = config.pop(old)
+        critical = config.get("critical_components")
+        if item[name_key] == "MixinHealthCheck" and isinstance(critical, list):
+            config.pop("critical_components")
+            listed = config.setdefault("components", [])
+            if isinstance(listed, list):
+                listed.extend({"name": str(n), "critical": True} for n in critical)
         for key in [k for k in config if k not in known]:
             where = f"{join_path(prefix, index)}.config.{key}"
             result.kept[where] = config.pop(key)

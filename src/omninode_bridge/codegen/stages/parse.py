@@ -39,7 +39,7 @@ async def parse(run: Run, job: Job) -> Mapping[str, Any]:
         if job.fresh is not None:
             return {"valid": True, "node": job.fresh.class_name, "fresh": True}
         try:
-            job.contract = load_contract(job.path)
+            job.contract = load_contract(job.path, strict=run.strict)
         except ContractError as exc:
             job.problems.extend(getattr(exc, "problems", ()))
             if not job.problems:

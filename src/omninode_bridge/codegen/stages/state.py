@@ -67,6 +67,7 @@ class Run:
     jobs: list[Job]
     index: dict[str, str] = field(default_factory=dict)
     contract_error: ContractError | None = None
+    strict: bool = False
 
 
 def required(value: Any) -> Any:
