@@ -131,7 +131,7 @@ def test_api_alerts_metrics_and_unknown_paths_without_a_loop(
         dashboard = client.get("/api/dashboard").json()
         health = client.get("/health")
         missing = client.get("/nope")
-        index = client.get("/").json()
+        index = client.get("/api").json()
     [alert] = alerts["active"]
     assert alert["alert_name"] == "queue_full"
     assert alerts["statistics"]["fired"] == 1

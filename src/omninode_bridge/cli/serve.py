@@ -1,16 +1,23 @@
-"""``omninode serve``: Prometheus ``/metrics``, ``/health`` and a JSON API.
+"""``omninode serve``: the runs pages, Prometheus ``/metrics``, ``/health`` and a JSON API.
 
-The server exposes the package registry, fed by a signal exporter attached to
-the coordinator of every workflow this process runs. ``--run-example N`` runs
-the built-in example workflow N times first, so a fresh server has real
-workflow, stage and step histograms. Run history is read from the store
-(``--no-database`` to serve without one).
+The server (Starlette on uvicorn, on this process's event loop) shows the run
+history and analytics from the store as pages, and exposes the package
+registry, fed by a signal exporter attached to the coordinator of every
+workflow this process runs. ``--run-example N`` runs the built-in example
+workflow N times first, so a fresh server has real workflow, stage and step
+histograms. ``--no-database`` serves without the store.
+
+It binds 127.0.0.1 by default and is read-only. With ``OMNINODE_SERVE_TOKEN``
+set, every path but ``/health`` and ``/metrics`` needs the token; on any
+non-loopback interface the token is required and the server will not start
+without one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,6 +28,7 @@ from omninode_bridge.config import Settings, load_settings
 from omninode_bridge.engine.example import build_example_stages
 from omninode_bridge.engine.executor import StagedParallelExecutor
 from omninode_bridge.engine.signals import SignalCoordinator
+from omninode_bridge.errors import ConfigError
 from omninode_bridge.logs import configure_logging, get_logger
 from omninode_bridge.observability.alerts import load_alert_config
 from omninode_bridge.observability.health import configure_health_checks, get_health_checker
@@ -29,13 +37,21 @@ from omninode_bridge.observability.prometheus import (
     PrometheusSignalExporter,
     get_prometheus_metrics,
 )
-from omninode_bridge.observability.server import ObservabilityServer
+from omninode_bridge.web import (
+    GuardOptions,
+    WebOptions,
+    WebServer,
+    WebSources,
+    create_app,
+    is_loopback,
+)
 
 __all__ = ["register", "serve"]
 
 log = get_logger(__name__, component="cli")
 
 DEFAULT_PORT = 9464
+TOKEN_VARIABLE = "OMNINODE_SERVE_TOKEN"
 
 
 def serve(
@@ -56,12 +72,31 @@ def serve(
         bool, typer.Option("--database/--no-database", help="Read run history and analytics.")
     ] = True,
 ) -> None:
-    """Serve /metrics, /health and /api/{runs,alerts,metrics,dashboard} until interrupted."""
+    """Serve the runs pages, /metrics, /health and /api/* until interrupted.
+
+    Binds 127.0.0.1 unless told otherwise; another interface needs
+    OMNINODE_SERVE_TOKEN set (every path but /health and /metrics then asks for it).
+    """
+    token = os.environ.get(TOKEN_VARIABLE) or None
+    if token is None and not is_loopback(host):
+        raise ConfigError(
+            f"--host {host}: serving on a non-loopback interface needs a token; set "
+            f"{TOKEN_VARIABLE} to a secret (browsers then open /?token=<secret> once), "
+            "or bind 127.0.0.1"
+        )
     settings = load_settings()
     configure_logging(settings)
     if alert_config is not None:
         load_alert_config(alert_config)
-    asyncio.run(_serve(settings, host, port, run_example, example_items, database))
+    asyncio.run(_serve(settings, host, port, run_example, example_items, database, token))
+
+
+def _bind(sources: WebSources, host: str, port: int, token: str | None) -> WebServer:
+    app = create_app(sources, WebOptions(guard=GuardOptions(token=token)))
+    try:
+        return WebServer(app, host=host, port=port)
+    except OSError as exc:
+        raise ConfigError(f"--host {host} --port {port}: cannot listen: {exc.strerror}") from None
 
 
 async def _serve(
@@ -71,6 +106,7 @@ async def _serve(
     run_example: int,
     example_items: int,
     database: bool,
+    token: str | None,
 ) -> None:
     loop = asyncio.get_running_loop()
     coordinator = SignalCoordinator()
@@ -81,28 +117,30 @@ async def _serve(
     if store is not None:
         monitoring.analytics = store
     configure_health_checks(persistence=store)
-    server = ObservabilityServer(
-        host=host,
-        port=port,
+    sources = WebSources(
         monitoring=monitoring,
         health_checker=get_health_checker(),
         exporter=exporter,
+        store=store,
         run_history=run_history,
-        loop=loop,
     )
-    stop = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
-    server.start()
-    print(f"serving {server.url}", flush=True)
     try:
-        if run_example:
-            await _run_examples(coordinator, run_example, example_items)
-            print(f"example runs finished: {run_example}", flush=True)
-        await stop.wait()
+        server = _bind(sources, host, port, token)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signum, server.stop)
+        serving = asyncio.create_task(server.serve())
+        print(f"serving {server.url}", flush=True)
+        try:
+            if run_example:
+                await _run_examples(coordinator, run_example, example_items)
+                print(f"example runs finished: {run_example}", flush=True)
+        except BaseException:
+            server.stop()
+            raise
+        finally:
+            await serving
     finally:
-        server.stop()
         await coordinator.close()
         monitoring.alert_manager.close()
         if store is not None:
