@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -112,4 +113,39 @@ def test_serve_rejects_a_bad_alert_config_with_one_message(tmp_path: Path) -> No
     )
     assert proc.returncode == 2
     assert "alerts.yaml, line 4: rules.0.threshold" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10"])
+def test_serve_refuses_a_non_loopback_host_without_a_token(tmp_path: Path, host: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", CLI, "serve", "--host", host, "--port", "0"],
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert f"--host {host}" in proc.stderr
+    assert "OMNINODE_SERVE_TOKEN" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_serve_reports_a_port_in_use_with_one_message(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-c", CLI, "serve", "--no-database", "--port", str(port)],
+            cwd=tmp_path,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert proc.returncode == 2
+    assert f"--port {port}: cannot listen" in proc.stderr
     assert "Traceback" not in proc.stderr
