@@ -30,6 +30,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"quorum", "intelligence"}),
     frozenset({"codegen"}),
     frozenset({"observability"}),
+    frozenset({"web"}),
     frozenset({"cli"}),
     frozenset({"agents"}),
 )

@@ -15,7 +15,11 @@ from omninode_bridge.observability import (
     HealthCheckResult,
     HealthStatus,
     MonitoringSystem,
+    alerts,
+    health,
+    prometheus,
 )
+from omninode_bridge.observability import monitoring as monitoring_module
 from omninode_bridge.persistence import OmniNodePersistence
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -94,6 +98,10 @@ def monitoring() -> Iterator[MonitoringSystem]:
     yield system
     system.close()
     manager.close()
+    alerts.set_alert_manager(None)
+    prometheus.set_prometheus_metrics(None)
+    monitoring_module.set_monitoring_system(None)
+    health.set_health_checker(None)
 
 
 @pytest.fixture
@@ -106,3 +114,23 @@ def health_checker() -> HealthChecker:
 
     checker.register("probe", probe)
     return checker
+
+
+@pytest.fixture
+async def fresh_monitoring() -> AsyncIterator[MonitoringSystem]:
+    """Process-wide monitoring, alerting, Prometheus metrics and health state, fresh per test."""
+    manager = AlertManager(rules=alerts.read_alert_config().rules)
+    alerts.set_alert_manager(manager)
+    metrics = prometheus.OmniNodeMetrics(CollectorRegistry())
+    prometheus.set_prometheus_metrics(metrics)
+    system = await monitoring_module.initialize_monitoring_system(
+        alert_manager=manager, registry=metrics.registry
+    )
+    health.set_health_checker(None)
+    yield system
+    system.close()
+    manager.close()
+    alerts.set_alert_manager(None)
+    prometheus.set_prometheus_metrics(None)
+    monitoring_module.set_monitoring_system(None)
+    health.set_health_checker(None)

@@ -67,9 +67,6 @@ if TYPE_CHECKING:
         RunSummary,
         get_prometheus_metrics,
     )
-    from omninode_bridge.observability.server import (
-        ObservabilityServer,
-    )
 
 _EXPORTS: dict[str, str] = {
     "ContextThreadPoolExecutor": "omninode_bridge.logs",
@@ -116,7 +113,6 @@ _EXPORTS: dict[str, str] = {
     "get_prometheus_metrics": "prometheus",
     "generate_dashboard": "dashboard",
     "grafana_dashboard": "dashboard",
-    "ObservabilityServer": "server",
 }
 
 __all__ = [
@@ -136,7 +132,6 @@ __all__ = [
     "LogContext",
     "MetricType",
     "MonitoringSystem",
-    "ObservabilityServer",
     "OmniNodeMetrics",
     "PrometheusSignalExporter",
     "RotationConfig",

@@ -10,10 +10,12 @@ server-rendered SVG.
 
 from omninode_bridge.web.app import RunStore, WebOptions, WebSources, create_app
 from omninode_bridge.web.guard import GuardOptions, RequestGuard
+from omninode_bridge.web.server import ObservabilityServer
 from omninode_bridge.web.serving import WebServer, is_loopback
 
 __all__ = [
     "GuardOptions",
+    "ObservabilityServer",
     "RequestGuard",
     "RunStore",
     "WebOptions",

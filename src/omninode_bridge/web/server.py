@@ -13,7 +13,7 @@ with uvicorn on a daemon thread:
 Async work (health checks, store reads) runs on the event loop passed as
 ``loop`` (the one owning the store's connections); without a loop it runs on
 the server thread's own loop. ``omninode serve`` itself serves on its main
-loop with :class:`omninode_bridge.web.WebServer` directly.
+loop with :class:`~omninode_bridge.web.serving.WebServer` directly.
 """
 
 from __future__ import annotations

@@ -21,9 +21,9 @@ from omninode_bridge.observability.prometheus import (
     PrometheusSignalExporter,
     get_prometheus_metrics,
 )
-from omninode_bridge.observability.server import ObservabilityServer
 from omninode_bridge.persistence import OmniNodePersistence
 from omninode_bridge.persistence.recorder import RunRecorder
+from omninode_bridge.web import ObservabilityServer
 
 ITEMS = ["alpha", "beta"]
 
