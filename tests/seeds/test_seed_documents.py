@@ -59,7 +59,7 @@ NOT_CODE: dict[str, str] = {
     "002#39": _SIG,
     "002#41": _SIG,
     "002#43": _FIELDS,
-    "002#44": "value listing of DEFAULT_QUORUM_MODELS (endpoints elided as \"...\")",
+    "002#44": 'value listing of DEFAULT_QUORUM_MODELS (endpoints elided as "...")',
     "002#45": _FIELDS,
     "002#46": _FIELDS,
     "002#47": _STUB,
