@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -375,10 +376,24 @@ async def test_includes_resolve_through_the_search_path(user_dir: Path, builtin_
     assert await manager.render_template("body", {}) == "# header\nbody"
 
 
-async def test_start_refuses_a_missing_directory(tmp_path: Path) -> None:
+async def test_a_missing_directory_means_no_overrides_with_a_warning(
+    tmp_path: Path, log_capture: Any
+) -> None:
     manager = TemplateManager(tmp_path / "absent")
 
-    with pytest.raises(TemplateError, match="does not exist"):
+    await manager.start()
+    template = await manager.load_template("node_effect_v1", TemplateType.EFFECT)
+
+    assert template.metadata.builtin
+    warnings = [r for r in log_capture.records() if r["event"] == "templates.dir_missing"]
+    assert warnings and warnings[0]["level"] == "warning"
+
+
+async def test_start_refuses_a_file_given_as_directory(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    manager = TemplateManager(tmp_path / "file")
+
+    with pytest.raises(TemplateError, match="not a directory"):
         await manager.start()
 
 

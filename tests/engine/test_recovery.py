@@ -157,3 +157,18 @@ async def test_success_rate() -> None:
 
     await orch.handle_error(ctx(RuntimeError("x")), ok)
     assert orch.get_statistics().success_rate == 1.0
+
+
+async def test_an_unrecovered_runtime_error_is_not_reported_as_success() -> None:
+    """Without an operation nothing is re-run: no rung recovers, the result says so."""
+    orchestrator = ErrorRecoveryOrchestrator()
+    context = RecoveryContext(
+        workflow_id="codegen-1", node_name="generator", exception=RuntimeError("crashed")
+    )
+
+    result = await orchestrator.handle_error(context)
+
+    assert not result.success
+    assert result.result is None
+    assert result.strategy_used is RecoveryStrategy.ESCALATION
+    assert context.state["requires_human_intervention"] is True

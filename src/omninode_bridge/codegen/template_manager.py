@@ -145,11 +145,21 @@ class TemplateManager:
     async def start(self) -> None:
         """Check the template directories and get ready to serve.
 
+        A ``template_dir`` that does not exist means "no overrides": the
+        built-in templates serve and a ``templates.dir_missing`` warning is
+        logged.
+
         Raises:
-            TemplateError: ``template_dir`` is given but is not a directory.
+            TemplateError: ``template_dir`` exists but is not a directory.
         """
         if self.template_dir is not None and not self.template_dir.is_dir():
-            raise TemplateError(f"template directory {self.template_dir} does not exist")
+            if self.template_dir.exists():
+                raise TemplateError(f"template directory {self.template_dir} is not a directory")
+            log.warning(
+                "templates.dir_missing",
+                template_dir=str(self.template_dir),
+                meaning="no user overrides; built-in templates only",
+            )
         self._started = True
         log.info("templates.started", search_path=[str(p) for p in self.search_path])
 

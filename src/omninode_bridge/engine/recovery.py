@@ -437,7 +437,14 @@ class ErrorRecoveryOrchestrator:
             context.state[key] = level
             context.state["degraded"] = True
             if operation is None:
-                return _Outcome(True, None, attempts=0, fallback_used=True)
+                # The state now asks for less, but nothing was re-run: the
+                # error is not recovered and there is no result to hand back.
+                return _Outcome(
+                    False,
+                    error=f"{component!r} degraded to {level!r}; no operation to re-run",
+                    attempts=0,
+                    fallback_used=True,
+                )
             attempts += 1
             outcome = await self._rerun(context, operation)
             if outcome.success:
