@@ -151,9 +151,18 @@ def test_operation_names_come_from_verb_and_object(bullet: str, name: str) -> No
     assert contract.operations[0].name == name
 
 
-def test_prd_without_title_is_rejected() -> None:
-    with pytest.raises(ContractValidationError, match=r"prd.md: title: the PRD needs a '# Title'"):
-        contracts_from_prd("## Only a section\n", source="prd.md")
+def test_prd_without_title_gets_a_derived_name_and_a_warning() -> None:
+    analysis = analyze_prd("Sample PRD content\n", source="prd.md")
+    assert analysis.title == "Sample PRD content"
+    [warning] = analysis.warnings
+    assert (warning.file, warning.line, warning.field, warning.warning) == (
+        "prd.md",
+        1,
+        "title",
+        True,
+    )
+    [contract, *_] = contracts_from_prd("Sample PRD content\n", source="prd.md")
+    assert contract.service_name.startswith("sample_content")
 
 
 def test_unreadable_prd_is_a_contract_error(tmp_path: Path) -> None:

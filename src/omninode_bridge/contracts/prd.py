@@ -57,6 +57,7 @@ from omninode_bridge.contracts.problems import (
     raise_for_problems,
 )
 from omninode_bridge.errors import MixinError
+from omninode_bridge.logs import get_logger
 from omninode_bridge.onex.mixins import resolve_mixins
 
 __all__ = [
@@ -68,6 +69,8 @@ __all__ = [
     "contracts_from_prd",
     "load_prd",
 ]
+
+log = get_logger(__name__, component="contracts")
 
 #: Indicator words per node type (matched as word prefixes, case-insensitive).
 NODE_TYPE_INDICATORS: Final[dict[NodeType, tuple[str, ...]]] = {
@@ -269,6 +272,7 @@ class PRDAnalysis:
         base_name: snake_case base of the service names.
         domain: First significant title word.
         word_count: Words in the PRD.
+        warnings: What the analyser had to guess (a missing title, say).
     """
 
     title: str
@@ -284,6 +288,7 @@ class PRDAnalysis:
     source: str = "<prd>"
     explicit_types: bool = False
     dependencies: tuple[tuple[str, str, int], ...] = field(default=())
+    warnings: tuple[ContractProblem, ...] = field(default=())
 
     def section(self, kind: str) -> tuple[PRDSection, ...]:
         """Sections of one kind, in order."""
@@ -312,16 +317,22 @@ def load_prd(path: str | Path, *, max_nodes: int = 2) -> list[Contract]:
 def analyze_prd(text: str, *, source: str = "<prd>", max_nodes: int = 2) -> PRDAnalysis:
     """Read a Markdown PRD into sections, requirements and node types.
 
+    A PRD without a ``#`` title is named after its first words (or
+    ``generated``), with a warning in :attr:`PRDAnalysis.warnings` and the log.
+
     Raises:
-        ContractValidationError: The PRD has no ``#`` title.
+        ValueError: ``max_nodes`` is below 1.
     """
     if max_nodes < 1:
         raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
     lines = text.splitlines()
     title, title_line, preamble, sections = _parse(lines)
+    warnings: list[ContractProblem] = []
     if not title:
-        problem = ContractProblem(source, None, "title", "the PRD needs a '# Title' line")
-        raise contract_error([problem])
+        title, title_line = _derived_title(lines)
+        message = f"no '# Title' line; the PRD is named {title!r} after its first words"
+        warnings.append(ContractProblem(source, title_line or None, "title", message, True))
+        log.warning("prd.untitled", source=source, title=title)
     overview = _overview(preamble, sections)
     requirements = tuple(
         item
@@ -348,6 +359,7 @@ def analyze_prd(text: str, *, source: str = "<prd>", max_nodes: int = 2) -> PRDA
         source=source,
         explicit_types=bool(explicit),
         dependencies=tuple(_dependencies(sections)),
+        warnings=tuple(warnings),
     )
 
 
@@ -413,13 +425,21 @@ def _parse(lines: Sequence[str]) -> tuple[str, int, list[str], list[PRDSection]]
             current = {"title": name, "line": number, "text": [], "items": []}
             continue
         if current is None:
-            if title:
-                preamble.append(line)
+            preamble.append(line)
             continue
         _add_line(current, line, number)
     if current is not None:
         sections.append(_section(current))
     return title, title_line, preamble, sections
+
+
+def _derived_title(lines: Sequence[str]) -> tuple[str, int]:
+    """The first words of the first text line (or ``Generated``), and that line."""
+    for number, line in enumerate(lines, start=1):
+        words = re.findall(r"[A-Za-z][A-Za-z0-9]*", _plain(line.lstrip("#").strip()))
+        if words:
+            return " ".join(words[:6]), number
+    return "Generated", 0
 
 
 def _add_line(current: dict[str, Any], line: str, number: int) -> None:
