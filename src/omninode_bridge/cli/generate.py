@@ -292,11 +292,14 @@ async def _generate(
     strict: bool = False,
 ) -> tuple[CodegenWorkflowResult, list[CheckResult]]:
     coordinator = SignalCoordinator()
+    settings = load_settings()
     drafter = _drafter() if draft else None
     ai_quorum = _quorum_or_off(progress_console) if quorum else None
     workflow = CodegenWorkflow(
-        template_dir=template_dir,
-        executor=StagedParallelExecutor(signal_coordinator=coordinator),
+        template_dir=template_dir or settings.template_dir,
+        executor=StagedParallelExecutor(
+            signal_coordinator=coordinator, max_parallel_tasks=settings.max_parallel_tasks
+        ),
         validation_pipeline=(
             ValidationPipeline(default_validators(), ai_quorum=ai_quorum) if ai_quorum else None
         ),
