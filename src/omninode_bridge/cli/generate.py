@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -44,6 +45,7 @@ from omninode_bridge.engine.executor import StagedParallelExecutor
 from omninode_bridge.engine.signals import Signal, SignalCoordinator, SignalType
 from omninode_bridge.errors import ConfigError, ContractError, OmniNodeError
 from omninode_bridge.events import LifecyclePublisher, create_event_bus
+from omninode_bridge.logs import process_run_context
 from omninode_bridge.persistence import OmniNodePersistence, RunRecorder
 from omninode_bridge.quorum import (
     QUORUM_OFF_MESSAGE,
@@ -238,22 +240,23 @@ def generate(
         err.print("error: --dry-run and --check cannot be combined")
         raise typer.Exit(EXIT_BAD_INPUT)
     try:
-        result, checks = asyncio.run(
-            _generate(
-                contracts or [],
-                out,
-                prd,
-                contracts_dir,
-                template_dir,
-                dry_run=dry_run,
-                check=check,
-                run_tests=run_tests and not (dry_run or check),
-                quorum=quorum,
-                draft=draft,
-                strict=strict,
-                progress_console=None if as_json else err,
+        with process_run_context(correlation_id=str(uuid.uuid4())):  # on every line of the run
+            result, checks = asyncio.run(
+                _generate(
+                    contracts or [],
+                    out,
+                    prd,
+                    contracts_dir,
+                    template_dir,
+                    dry_run=dry_run,
+                    check=check,
+                    run_tests=run_tests and not (dry_run or check),
+                    quorum=quorum,
+                    draft=draft,
+                    strict=strict,
+                    progress_console=None if as_json else err,
+                )
             )
-        )
     except OmniNodeError as exc:
         if as_json:
             console.print_json(json.dumps({"success": False, "errors": [str(exc)]}))

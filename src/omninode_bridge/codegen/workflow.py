@@ -57,7 +57,7 @@ from omninode_bridge.engine.models import (
     WorkflowStep,
 )
 from omninode_bridge.errors import ContractError
-from omninode_bridge.logs import get_logger
+from omninode_bridge.logs import get_correlation_id, get_logger, log_context
 from omninode_bridge.quorum.drafting import ContractDrafter
 from omninode_bridge.validation import ValidationPipeline, default_validators
 
@@ -256,7 +256,25 @@ class CodegenWorkflow:
         if not jobs:
             raise ContractError("no contract files given (expected *.yaml or *.yml)")
         session_id = uuid.uuid4().hex[:12]
-        correlation_id = correlation_id or str(uuid.uuid4())
+        correlation_id = correlation_id or get_correlation_id() or str(uuid.uuid4())
+        with log_context(correlation_id=correlation_id, session_id=session_id):
+            return await self._run_bound(
+                jobs, output_directory, dry_run, check, correlation_id, session_id, workflow_id,
+                started,
+            )  # fmt: skip
+
+    async def _run_bound(
+        self,
+        jobs: list[Job],
+        output_directory: str | Path,
+        dry_run: bool,
+        check: bool,
+        correlation_id: str,
+        session_id: str,
+        workflow_id: str | None,
+        started: float,
+    ) -> CodegenWorkflowResult:
+        """The run, with its correlation id on every log line."""
         if not self.template_manager.is_started:
             await self.template_manager.start()
         templates_sha, hashes = await self._template_hashes()
