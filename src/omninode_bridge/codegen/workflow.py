@@ -34,7 +34,7 @@ from typing import Any
 
 from omninode_bridge.codegen import stages as stage
 from omninode_bridge.codegen.render import TEMPLATE_IDS
-from omninode_bridge.codegen.results import CodegenWorkflowResult, PackageResult
+from omninode_bridge.codegen.results import CodegenWorkflowResult, ContractOutcome, PackageResult
 from omninode_bridge.codegen.stages.models import ManagerTemplates
 from omninode_bridge.codegen.stages.state import (
     GENERATOR_VERSION,
@@ -377,6 +377,7 @@ class CodegenWorkflow:
             duration_ms=(time.perf_counter() - started) * 1000,
             completed_at=datetime.now(UTC),
             warnings=tuple(w for job in run.jobs if job.contract for w in job.contract.warnings),
+            outcomes=tuple(_outcome(job) for job in run.jobs),
         )
         log.info(
             "codegen.finished",
@@ -489,6 +490,18 @@ def _bind_run(
         return await handler(run)
 
     return step_handler
+
+
+def _outcome(job: Job) -> ContractOutcome:
+    contract = job.contract
+    return ContractOutcome(
+        contract=str(job.path or f"<contract {job.index}>"),
+        node_type=contract.node_type.value.upper() if contract is not None else "",
+        mixins=tuple(m.name for m in contract.enabled_mixins) if contract is not None else (),
+        passed=job.plan is not None,
+        fresh=job.fresh is not None,
+        validations=tuple(job.validations),
+    )
 
 
 def _read_index(output: Path) -> dict[str, str]:

@@ -17,7 +17,6 @@ values itself, so:
 from __future__ import annotations
 
 import os
-
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
