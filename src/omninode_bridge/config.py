@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from omninode_bridge.errors import ConfigError
 
@@ -42,6 +42,13 @@ class Settings(BaseModel):
     log_file: Path | None = None
     template_dir: Path | None = None
     max_parallel_tasks: int = Field(default=10, ge=1)
+
+    @field_validator("template_dir")
+    @classmethod
+    def _template_dir_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not a directory")
+        return value
 
     @property
     def resolved_database_url(self) -> str:

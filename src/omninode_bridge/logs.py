@@ -58,6 +58,7 @@ __all__ = [
     "get_log_context",
     "get_logger",
     "log_context",
+    "process_run_context",
     "run_in_executor_with_context",
     "set_global_correlation_id",
     "with_log_context",
@@ -81,10 +82,39 @@ _CONTEXT_KEYS = ("correlation_id", "session_id", "component")
 # --------------------------------------------------------------------------- processors
 
 
+#: The correlation id of the run this process is doing (see :func:`process_run_context`),
+#: for log lines written where the context does not reach: library threads
+#: (aiosqlite's connection thread, asyncio's own loggers).
+_PROCESS_CONTEXT: dict[str, str] = {}
+
+
 def _add_context_defaults(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
     for key in _CONTEXT_KEYS:
-        event_dict.setdefault(key, None)
+        if event_dict.get(key) is None:
+            event_dict[key] = _PROCESS_CONTEXT.get(key)
     return event_dict
+
+
+@contextmanager
+def process_run_context(
+    *, correlation_id: UUID | str, session_id: UUID | str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Bind the run's ids for the block, in this context and for the whole process.
+
+    Lines logged in this context (and tasks it starts) carry the ids as usual;
+    lines logged by threads the context does not reach get them as a default.
+    A process does one command run at a time, so the process default is safe.
+    """
+    previous = dict(_PROCESS_CONTEXT)
+    _PROCESS_CONTEXT["correlation_id"] = str(correlation_id)
+    if session_id is not None:
+        _PROCESS_CONTEXT["session_id"] = str(session_id)
+    try:
+        with log_context(correlation_id=correlation_id, session_id=session_id) as bound:
+            yield bound
+    finally:
+        _PROCESS_CONTEXT.clear()
+        _PROCESS_CONTEXT.update(previous)
 
 
 def _order_keys(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:

@@ -462,3 +462,31 @@ def test_template_type_values_and_inference() -> None:
 
 def test_builtin_directory_is_the_codegen_template_folder() -> None:
     assert BUILTIN_TEMPLATE_DIR.parts[-2:] == ("codegen", "templates")
+
+
+async def test_stop_during_a_load_fails_waiters_cleanly(user_dir: Path) -> None:
+    import threading
+
+    put(user_dir, "slow_v1", "hello {{ name }}")
+    manager = TemplateManager(user_dir, builtin_dir=None)
+    await manager.start()
+    release = threading.Event()
+    reading = threading.Event()
+    original = manager._read_and_compile
+
+    def slow_read(*args: object) -> object:
+        reading.set()
+        release.wait(5)
+        return original(*args)  # type: ignore[arg-type]
+
+    manager._read_and_compile = slow_read  # type: ignore[method-assign]
+    first = asyncio.ensure_future(manager.load_template("slow_v1", TemplateType.EFFECT))
+    await asyncio.to_thread(reading.wait, 5)
+    second = asyncio.ensure_future(manager.load_template("slow_v1", TemplateType.EFFECT))
+    await asyncio.sleep(0)
+    await manager.stop()
+    release.set()
+    loaded = await first
+    assert loaded.content == "hello {{ name }}"
+    with pytest.raises(TemplateError, match="stopped"):
+        await second

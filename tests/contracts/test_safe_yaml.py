@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omninode_bridge.contracts.problems import ContractValidationError
-from omninode_bridge.contracts.safe_yaml import YamlLimits, parse_yaml, read_yaml_file
+from omninode_bridge.contracts.safe_yaml import YamlLimits, parse_yaml, read_bounded, read_yaml_file
 
 BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
@@ -181,3 +181,32 @@ def test_plain_data_reads_back_like_safe_load(data: dict[str, Any]) -> None:
     assert document.data == yaml.safe_load(text)
     assert document.problems == ()
     assert all(key in document.lines for key in data)
+
+
+def test_an_oversized_contract_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """``omninode generate`` on a 300 MB contract: exit 2, and the file is never read whole."""
+    import tracemalloc
+
+    from typer.testing import CliRunner
+
+    from omninode_bridge.cli.app import app
+
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as handle:
+        handle.truncate(300 * 1024 * 1024)  # sparse: costs no disk
+    tracemalloc.start()
+    try:
+        result = CliRunner().invoke(app, ["generate", str(big), "--out", str(tmp_path / "out")])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 2, result.output
+    assert "larger than" in result.output
+    assert peak < 50 * 1024 * 1024
+    assert not (tmp_path / "out").exists()
+
+
+def test_read_bounded_stops_at_the_limit_on_a_stream() -> None:
+    """A device reports size 0; the read itself is bounded."""
+    with pytest.raises(ContractValidationError):
+        read_bounded("/dev/zero", max_bytes=1024)

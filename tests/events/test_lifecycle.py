@@ -33,6 +33,7 @@ async def test_run_stage_and_step_events_are_published_in_order() -> None:
     ]  # fmt: skip
     await executor.execute_workflow("codegen", stages, correlation_id="run-7")
     await coordinator.close()
+    await publisher.detach()  # events go out in batches; detach flushes the last one
     events = [d.event for d in await bus.consume(LIFECYCLE_TOPIC, group="ui", consumer="a")]
     assert [e.event_type for e in events] == [
         "run.started",

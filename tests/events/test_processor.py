@@ -112,3 +112,29 @@ async def test_consume_from_memory_bus_acknowledges_processed_events() -> None:
     processor = EventProcessor(batch_size=10, handler=handler)
     assert await processor.consume_from(bus, "t", group="g", consumer="c") == 5
     assert bus.pending_count("t", "g") == 0
+
+
+async def test_events_arriving_during_a_flush_are_flushed_by_the_timer() -> None:
+    """Events queued while a batch's handler runs get their own timer (no waiting for close)."""
+    gate = asyncio.Event()
+    seen: list[str] = []
+
+    async def slow(batch: list[ModelEvent]) -> None:
+        seen.extend(e.event_type for e in batch)
+        await gate.wait()
+
+    processor = EventProcessor(batch_size=100, batch_timeout_ms=20, handler=slow)
+    for i in range(3):
+        await processor.process_event(ModelEvent(f"a{i}"))
+    await asyncio.sleep(0.05)  # the timer fires and its handler blocks on the gate
+    assert seen == ["a0", "a1", "a2"]
+    for i in range(3):
+        await processor.process_event(ModelEvent(f"late{i}"))
+    gate.set()
+    for _ in range(100):
+        if processor.metrics().pending_events == 0:
+            break
+        await asyncio.sleep(0.01)
+    assert processor.metrics().pending_events == 0
+    assert {"late0", "late1", "late2"} <= set(seen)
+    await processor.close()

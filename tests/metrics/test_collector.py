@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
 
 from omninode_bridge.agents.metrics import Metric, MetricsCollector, MetricSink, MetricType
+from omninode_bridge.metrics.collector import DROPPED_METRIC
 
 
 class ListSink:
@@ -128,7 +130,7 @@ async def test_sink_buffer_overflow_drops_oldest_and_counts() -> None:
     for i in range(6):
         m.record_counter("n", i)
     assert m.pending_for(sink) == 4
-    assert m.get_stats().dropped == 2 + 2  # main buffer and sink buffer each dropped two
+    assert m.get_stats().dropped == 2  # two metrics were lost, counted once
 
 
 async def test_batch_size_triggers_background_flush() -> None:
@@ -148,3 +150,49 @@ async def test_batch_size_triggers_background_flush() -> None:
 def test_invalid_sizes_rejected() -> None:
     with pytest.raises(ValueError):
         MetricsCollector(buffer_size=0)
+
+
+class GatedSink(ListSink):
+    """A sink whose first write waits until the test opens the gate."""
+
+    def __init__(self) -> None:
+        super().__init__("gated")
+        self.gate: asyncio.Event = asyncio.Event()
+        self.writing: asyncio.Event = asyncio.Event()
+
+    async def write(self, batch: Sequence[Metric]) -> None:
+        self.writing.set()
+        await self.gate.wait()
+        await super().write(batch)
+
+
+async def test_overflow_during_a_write_keeps_the_newest_metrics() -> None:
+    m = MetricsCollector(buffer_size=4, batch_size=4)
+    sink = GatedSink()
+    m.add_sink(sink)
+    for i in range(4):
+        m.record_counter("n", i)
+    flushing = asyncio.ensure_future(m.flush())
+    await sink.writing.wait()
+    m.record_counter("n", 4)
+    m.record_counter("n", 5)  # evicts 0 and 1, which the sink is writing
+    sink.gate.set()
+    await flushing
+    await m.flush(drain=True)
+    values = [x.value for x in sink.written if x.metric_name == "n"]
+    assert values == [0, 1, 2, 3, 4, 5]
+    assert m.get_stats().dropped == 0
+
+
+async def test_drops_are_counted_and_exposed_as_a_metric() -> None:
+    m = MetricsCollector(buffer_size=2, batch_size=100)
+    sink = ListSink()
+    m.add_sink(sink)
+    for i in range(5):
+        m.record_counter("n", i)
+    await m.flush(drain=True)
+    assert [x.value for x in sink.written] == [3, 4]  # the oldest were dropped
+    await m.flush(drain=True)
+    dropped = [x for x in sink.written if x.metric_name == DROPPED_METRIC]
+    assert [x.value for x in dropped] == [3]
+    assert m.get_stats().dropped == 3

@@ -61,7 +61,11 @@ def _root(
     from omninode_bridge.config import load_settings
     from omninode_bridge.logs import configure_logging
 
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except OmniNodeError as exc:  # every setting is honoured or refused here, at start
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     # Commands print their own summaries; logs stay at WARNING unless asked for.
     explicit = os.environ.get("OMNINODE_LOG_LEVEL")
     configure_logging(settings, level="INFO" if verbose else (explicit or "WARNING"))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,6 +34,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from omninode_bridge.codegen.checks import EXIT_TOOL_MISSING, CheckResult, run_package_checks
+from omninode_bridge.codegen.telemetry import collect_run_telemetry
+from omninode_bridge.codegen.template_manager import TemplateManager
 from omninode_bridge.codegen.workflow import (
     CodegenWorkflow,
     CodegenWorkflowResult,
@@ -44,7 +47,11 @@ from omninode_bridge.engine.executor import StagedParallelExecutor
 from omninode_bridge.engine.signals import Signal, SignalCoordinator, SignalType
 from omninode_bridge.errors import ConfigError, ContractError, OmniNodeError
 from omninode_bridge.events import LifecyclePublisher, create_event_bus
+from omninode_bridge.logs import get_logger, process_run_context
+from omninode_bridge.metrics import MetricsCollector
+from omninode_bridge.metrics.sinks.database import DatabaseMetricSink
 from omninode_bridge.persistence import OmniNodePersistence, RunRecorder
+from omninode_bridge.persistence.run_telemetry import record_run_telemetry
 from omninode_bridge.quorum import (
     QUORUM_OFF_MESSAGE,
     AIQuorum,
@@ -55,6 +62,8 @@ from omninode_bridge.quorum import (
 from omninode_bridge.validation import ValidationPipeline, default_validators
 
 __all__ = ["exit_code", "generate", "register", "result_to_json"]
+
+log = get_logger(__name__, component="cli")
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 CHECK_TOOLS = ("ruff", "mypy", "pytest")
@@ -238,22 +247,23 @@ def generate(
         err.print("error: --dry-run and --check cannot be combined")
         raise typer.Exit(EXIT_BAD_INPUT)
     try:
-        result, checks = asyncio.run(
-            _generate(
-                contracts or [],
-                out,
-                prd,
-                contracts_dir,
-                template_dir,
-                dry_run=dry_run,
-                check=check,
-                run_tests=run_tests and not (dry_run or check),
-                quorum=quorum,
-                draft=draft,
-                strict=strict,
-                progress_console=None if as_json else err,
+        with process_run_context(correlation_id=str(uuid.uuid4())):  # on every line of the run
+            result, checks = asyncio.run(
+                _generate(
+                    contracts or [],
+                    out,
+                    prd,
+                    contracts_dir,
+                    template_dir,
+                    dry_run=dry_run,
+                    check=check,
+                    run_tests=run_tests and not (dry_run or check),
+                    quorum=quorum,
+                    draft=draft,
+                    strict=strict,
+                    progress_console=None if as_json else err,
+                )
             )
-        )
     except OmniNodeError as exc:
         if as_json:
             console.print_json(json.dumps({"success": False, "errors": [str(exc)]}))
@@ -292,11 +302,19 @@ async def _generate(
     strict: bool = False,
 ) -> tuple[CodegenWorkflowResult, list[CheckResult]]:
     coordinator = SignalCoordinator()
+    settings = load_settings()
     drafter = _drafter() if draft else None
     ai_quorum = _quorum_or_off(progress_console) if quorum else None
+    metrics = MetricsCollector()
     workflow = CodegenWorkflow(
-        template_dir=template_dir,
-        executor=StagedParallelExecutor(signal_coordinator=coordinator),
+        template_manager=TemplateManager(
+            template_dir or settings.template_dir, metrics_collector=metrics
+        ),
+        executor=StagedParallelExecutor(
+            metrics_collector=metrics,
+            signal_coordinator=coordinator,
+            max_parallel_tasks=settings.max_parallel_tasks,
+        ),
         validation_pipeline=(
             ValidationPipeline(default_validators(), ai_quorum=ai_quorum) if ai_quorum else None
         ),
@@ -347,7 +365,11 @@ async def _run_workflow(
     run_tests: bool,
     progress_console: Console | None,
 ) -> tuple[CodegenWorkflowResult, list[CheckResult]]:
-    history = None if (dry_run or check) else await _RunHistory.open(coordinator, progress_console)
+    history = (
+        None
+        if (dry_run or check)
+        else await _RunHistory.open(coordinator, progress_console, workflow)
+    )
     result: CodegenWorkflowResult | None = None
     try:
         with _progress(progress_console, coordinator, max(len(contracts), 1)):
@@ -381,13 +403,20 @@ class _RunHistory:
     cannot be opened is reported once and the generation goes on without it.
     """
 
-    def __init__(self, recorder: RunRecorder, publisher: LifecyclePublisher) -> None:
+    def __init__(
+        self, recorder: RunRecorder, publisher: LifecyclePublisher, workflow: CodegenWorkflow
+    ) -> None:
         self.recorder = recorder
         self.publisher = publisher
+        self.workflow = workflow
+        self.metrics = _metrics_of(workflow)
+        self.metrics_sink = DatabaseMetricSink(store=recorder.store)
+        if self.metrics is not None:
+            self.metrics.add_sink(self.metrics_sink)
 
     @classmethod
     async def open(
-        cls, coordinator: SignalCoordinator, console: Console | None
+        cls, coordinator: SignalCoordinator, console: Console | None, workflow: CodegenWorkflow
     ) -> _RunHistory | None:
         settings = load_settings()
         store = OmniNodePersistence(settings.resolved_database_url)
@@ -399,7 +428,7 @@ class _RunHistory:
             if console is not None:
                 console.print(f"warning: run history is off: {escape(str(exc))}", highlight=False)
             return None
-        history = cls(RunRecorder(store), LifecyclePublisher(bus))
+        history = cls(RunRecorder(store), LifecyclePublisher(bus, store=store), workflow)
         history.recorder.attach(coordinator)
         history.publisher.attach(coordinator)
         return history
@@ -408,11 +437,33 @@ class _RunHistory:
         try:
             if result is not None and result.workflow is not None:
                 await self.recorder.record_result(result.workflow)
+            if result is not None:
+                await self._record_telemetry(result)
         finally:
             await self.recorder.detach()
-            await self.publisher.detach()
+            await self.publisher.detach()  # flushes the last events and their metrics rows
+            if self.metrics is not None:
+                await self.metrics.flush(drain=True)
             await self.recorder.store.close()
             await self.publisher.bus.close()
+
+    async def _record_telemetry(self, result: CodegenWorkflowResult) -> None:
+        """The run's analytics rows, in one transaction; a failure is reported, not raised."""
+        try:
+            telemetry = await collect_run_telemetry(
+                result,
+                self.workflow.template_manager,
+                self.metrics,
+                workers=self.workflow.executor.max_parallel_tasks,
+            )
+            await record_run_telemetry(self.recorder.store, telemetry)
+        except OmniNodeError as exc:
+            log.warning("generate.telemetry_not_recorded", error=str(exc))
+
+
+def _metrics_of(workflow: CodegenWorkflow) -> MetricsCollector | None:
+    metrics = workflow.executor.metrics_collector
+    return metrics if isinstance(metrics, MetricsCollector) else None
 
 
 def _read_prd(path: Path) -> str:

@@ -9,8 +9,9 @@ from pathlib import Path
 from omninode_bridge.codegen.writer import FileAction
 from omninode_bridge.engine.models import WorkflowResult
 from omninode_bridge.errors import ContractProblem
+from omninode_bridge.validation import ValidationResult
 
-__all__ = ["CodegenWorkflowResult", "PackageResult"]
+__all__ = ["CodegenWorkflowResult", "ContractOutcome", "PackageResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,27 @@ class PackageResult:
 
 
 @dataclass(frozen=True, slots=True)
+class ContractOutcome:
+    """What the run learned about one contract, for the analytics tables.
+
+    Attributes:
+        contract: The contract file (or ``<contract N>``).
+        node_type: EFFECT, COMPUTE, REDUCER or ORCHESTRATOR ("" when unparsed).
+        mixins: The enabled mixins combined in the package.
+        passed: The package passed the run's checks (validation, then written or planned).
+        fresh: Nothing was regenerated (the manifest was up to date).
+        validations: ``(file, result)`` per validated module, file relative to the output.
+    """
+
+    contract: str
+    node_type: str
+    mixins: tuple[str, ...]
+    passed: bool
+    fresh: bool
+    validations: tuple[tuple[str, ValidationResult], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class CodegenWorkflowResult:
     """Result of one generation run.
 
@@ -66,6 +88,7 @@ class CodegenWorkflowResult:
         prd_analysis: The PRD analysis, for PRD runs.
         warnings: What the loader kept without understanding, per contract
             (file, line, field); empty under ``strict``, where they are errors.
+        outcomes: Per contract: node type, mixins, checks passed, validation results.
     """
 
     success: bool
@@ -81,6 +104,7 @@ class CodegenWorkflowResult:
     contract_files: tuple[Path, ...] = ()
     prd_analysis: object | None = None
     warnings: tuple[ContractProblem, ...] = ()
+    outcomes: tuple[ContractOutcome, ...] = ()
 
     @property
     def has_drift(self) -> bool:

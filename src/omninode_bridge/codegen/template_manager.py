@@ -164,9 +164,17 @@ class TemplateManager:
         log.info("templates.started", search_path=[str(p) for p in self.search_path])
 
     async def stop(self) -> None:
-        """Stop serving: pending loads are cancelled; the cache (maybe shared) is kept."""
-        for future in self._inflight.values():
-            future.cancel()
+        """Stop serving: callers waiting on a pending load get a :class:`TemplateError`.
+
+        A load already reading its file finishes for its own caller; the cache
+        (maybe shared) is kept.
+        """
+        for template_id, future in self._inflight.items():
+            if not future.done():
+                future.set_exception(
+                    TemplateError(f"template manager stopped while loading '{template_id}'")
+                )
+                future.exception()  # retrieved: waiters see it, nobody else must
         self._inflight.clear()
         self._started = False
         log.info("templates.stopped", stats=self._cache.snapshot().as_dict())
@@ -306,13 +314,15 @@ class TemplateManager:
         try:
             entry = await self._load(template_id, template_type)
         except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # the waiters, if any, see it; nobody else must
+            if not future.done():  # stop() may have failed it already
+                future.set_exception(exc)
+                future.exception()  # the waiters, if any, see it; nobody else must
             raise
         finally:
             if self._inflight.get(template_id) is future:
                 del self._inflight[template_id]
-        future.set_result(entry)
+        if not future.done():
+            future.set_result(entry)
         self._cache.put(template_id, entry)
         return entry
 

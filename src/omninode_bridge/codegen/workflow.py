@@ -34,7 +34,7 @@ from typing import Any
 
 from omninode_bridge.codegen import stages as stage
 from omninode_bridge.codegen.render import TEMPLATE_IDS
-from omninode_bridge.codegen.results import CodegenWorkflowResult, PackageResult
+from omninode_bridge.codegen.results import CodegenWorkflowResult, ContractOutcome, PackageResult
 from omninode_bridge.codegen.stages.models import ManagerTemplates
 from omninode_bridge.codegen.stages.state import (
     GENERATOR_VERSION,
@@ -57,7 +57,7 @@ from omninode_bridge.engine.models import (
     WorkflowStep,
 )
 from omninode_bridge.errors import ContractError
-from omninode_bridge.logs import get_logger
+from omninode_bridge.logs import get_correlation_id, get_logger, log_context
 from omninode_bridge.quorum.drafting import ContractDrafter
 from omninode_bridge.validation import ValidationPipeline, default_validators
 
@@ -256,7 +256,25 @@ class CodegenWorkflow:
         if not jobs:
             raise ContractError("no contract files given (expected *.yaml or *.yml)")
         session_id = uuid.uuid4().hex[:12]
-        correlation_id = correlation_id or str(uuid.uuid4())
+        correlation_id = correlation_id or get_correlation_id() or str(uuid.uuid4())
+        with log_context(correlation_id=correlation_id, session_id=session_id):
+            return await self._run_bound(
+                jobs, output_directory, dry_run, check, correlation_id, session_id, workflow_id,
+                started,
+            )  # fmt: skip
+
+    async def _run_bound(
+        self,
+        jobs: list[Job],
+        output_directory: str | Path,
+        dry_run: bool,
+        check: bool,
+        correlation_id: str,
+        session_id: str,
+        workflow_id: str | None,
+        started: float,
+    ) -> CodegenWorkflowResult:
+        """The run, with its correlation id on every log line."""
         if not self.template_manager.is_started:
             await self.template_manager.start()
         templates_sha, hashes = await self._template_hashes()
@@ -359,6 +377,7 @@ class CodegenWorkflow:
             duration_ms=(time.perf_counter() - started) * 1000,
             completed_at=datetime.now(UTC),
             warnings=tuple(w for job in run.jobs if job.contract for w in job.contract.warnings),
+            outcomes=tuple(_outcome(job) for job in run.jobs),
         )
         log.info(
             "codegen.finished",
@@ -471,6 +490,18 @@ def _bind_run(
         return await handler(run)
 
     return step_handler
+
+
+def _outcome(job: Job) -> ContractOutcome:
+    contract = job.contract
+    return ContractOutcome(
+        contract=str(job.path or f"<contract {job.index}>"),
+        node_type=contract.node_type.value.upper() if contract is not None else "",
+        mixins=tuple(m.name for m in contract.enabled_mixins) if contract is not None else (),
+        passed=job.plan is not None,
+        fresh=job.fresh is not None,
+        validations=tuple(job.validations),
+    )
 
 
 def _read_index(output: Path) -> dict[str, str]:

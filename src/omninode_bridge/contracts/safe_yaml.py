@@ -16,6 +16,7 @@ values itself, so:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -36,6 +37,7 @@ __all__ = [
     "YamlLimits",
     "join_path",
     "parse_yaml",
+    "read_bounded",
     "read_yaml_file",
 ]
 
@@ -340,6 +342,32 @@ def parse_yaml(
     return YamlDocument(source, data, lines, tuple(builder.problems))
 
 
+def read_bounded(path: str | Path, *, source: str | None = None, max_bytes: int) -> bytes:
+    """Read a file of at most ``max_bytes``: the size is checked before reading.
+
+    The read itself is bounded too (a file that grows, a pipe or a device
+    whose size the file system does not know), so memory stays below
+    ``max_bytes + 1`` whatever the file.
+
+    Raises:
+        ContractValidationError: Unreadable or larger than ``max_bytes``.
+    """
+    name = source if source is not None else str(path)
+    too_large = [ContractProblem(name, None, "", f"file is larger than {max_bytes} bytes")]
+    try:
+        with Path(path).open("rb") as handle:
+            if os.fstat(handle.fileno()).st_size > max_bytes:
+                raise contract_error(too_large)
+            raw = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise contract_error(
+            [ContractProblem(name, None, "", f"cannot read: {exc.strerror}")]
+        ) from exc
+    if len(raw) > max_bytes:
+        raise contract_error(too_large)
+    return raw
+
+
 def read_yaml_file(
     path: str | Path, *, source: str | None = None, limits: YamlLimits = DEFAULT_LIMITS
 ) -> YamlDocument:
@@ -349,18 +377,7 @@ def read_yaml_file(
         ContractValidationError: Unreadable, too large, not UTF-8, or invalid YAML.
     """
     name = source if source is not None else str(path)
-    file_path = Path(path)
-    try:
-        size = file_path.stat().st_size
-        if size > limits.max_bytes:
-            raise contract_error(
-                [ContractProblem(name, None, "", f"file is larger than {limits.max_bytes} bytes")]
-            )
-        raw = file_path.read_bytes()
-    except OSError as exc:
-        raise contract_error(
-            [ContractProblem(name, None, "", f"cannot read: {exc.strerror}")]
-        ) from exc
+    raw = read_bounded(path, source=name, max_bytes=limits.max_bytes)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

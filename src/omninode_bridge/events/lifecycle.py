@@ -17,10 +17,12 @@ from omninode_bridge.engine.signals import Signal, SignalCoordinator
 from omninode_bridge.errors import EventBusError
 from omninode_bridge.events.bus import EventBus
 from omninode_bridge.events.models import ModelEvent
+from omninode_bridge.events.processor import EventProcessor
 from omninode_bridge.logs import get_logger
 
 if TYPE_CHECKING:
     from omninode_bridge.engine.signals import Subscription
+    from omninode_bridge.persistence import OmniNodePersistence
 
 __all__ = ["LIFECYCLE_TOPIC", "LifecyclePublisher", "lifecycle_event"]
 
@@ -59,12 +61,30 @@ class LifecyclePublisher:
         topic: Topic of every lifecycle event.
     """
 
-    def __init__(self, bus: EventBus, *, topic: str = LIFECYCLE_TOPIC) -> None:
+    def __init__(
+        self,
+        bus: EventBus,
+        *,
+        topic: str = LIFECYCLE_TOPIC,
+        store: OmniNodePersistence | None = None,
+        batch_size: int = 64,
+        batch_timeout_ms: int = 200,
+    ) -> None:
         self.bus = bus
         self.topic = topic
         self.published = 0
         self.errors = 0
         self._subscription: Subscription | None = None
+        #: Lifecycle events go to the bus in batches through this processor,
+        #: which records each batch in ``event_processing_metrics`` when a
+        #: store is given.
+        self.processor = EventProcessor(
+            batch_size=batch_size,
+            batch_timeout_ms=batch_timeout_ms,
+            handler=self._publish_batch,
+            store=store,
+            event_source="omninode.lifecycle",
+        )
 
     def attach(self, coordinator: SignalCoordinator) -> Subscription:
         """Subscribe to every signal of ``coordinator``."""
@@ -76,10 +96,18 @@ class LifecyclePublisher:
         if self._subscription is not None:
             await self._subscription.aclose()
             self._subscription = None
+        await self.processor.close()
 
     async def handle(self, signal: Signal) -> None:
         """Publish one signal; bus errors are logged and counted, never raised."""
-        await self._publish(lifecycle_event(signal))
+        await self.processor.process_event(lifecycle_event(signal))
+
+    async def _publish_batch(self, batch: list[ModelEvent]) -> None:
+        failed = self.errors
+        for event in batch:
+            await self._publish(event)
+        if self.errors > failed:
+            raise EventBusError(f"{self.errors - failed} of {len(batch)} events not published")
 
     async def _publish(self, event: ModelEvent) -> None:
         try:

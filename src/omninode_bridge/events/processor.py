@@ -141,7 +141,17 @@ class EventProcessor:
             timer = self._timer
             if timer is not None and timer is not asyncio.current_task() and not timer.done():
                 timer.cancel()
-            return await self._process(batch)
+            ok = await self._process(batch)
+        self._rearm()
+        return ok
+
+    def _rearm(self) -> None:
+        """Start a timer for events that arrived while a batch was processed."""
+        if not self._batch:
+            return
+        timer = self._timer
+        if timer is None or timer.done() or timer is asyncio.current_task():
+            self._timer = asyncio.get_running_loop().create_task(self._flush_later())
 
     async def _process(self, batch: list[tuple[ModelEvent, float]]) -> bool:
         start = self._clock()

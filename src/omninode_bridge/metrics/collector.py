@@ -21,13 +21,15 @@ from datetime import UTC, datetime
 from omninode_bridge.logs import get_logger
 from omninode_bridge.metrics.models import Metric, MetricSink, MetricSummary, MetricType
 
-__all__ = ["CollectorStats", "MetricsCollector"]
+__all__ = ["DROPPED_METRIC", "CollectorStats", "MetricsCollector"]
 
 log = get_logger(__name__, component="metrics")
 
 _MAX_NAME = 100
 _MAX_UNIT = 20
 _EMPTY_TAGS: Mapping[str, str] = {}
+#: Counter recorded after a flush when a full buffer dropped metrics (value: how many).
+DROPPED_METRIC = "metrics_dropped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,18 +74,21 @@ class _Accumulator:
 class _SinkChannel:
     """One sink with its own bounded buffer of metrics not yet written."""
 
-    __slots__ = ("dropped", "failures", "pending", "sink", "written")
+    __slots__ = ("dropped", "evicted", "failures", "pending", "sink", "written")
 
     def __init__(self, sink: MetricSink, capacity: int) -> None:
         self.sink = sink
         self.pending: deque[Metric] = deque(maxlen=capacity)
         self.dropped = 0
+        self.evicted = 0
         self.failures = 0
         self.written = 0
 
     def append(self, metric: Metric) -> None:
+        """Buffer ``metric``; a full buffer drops its oldest metric (and counts it)."""
         if len(self.pending) == self.pending.maxlen:
             self.dropped += 1
+            self.evicted += 1
         self.pending.append(metric)
 
     async def flush_once(self, batch_size: int) -> bool:
@@ -91,13 +96,19 @@ class _SinkChannel:
         if not self.pending:
             return True
         batch = [self.pending[i] for i in range(min(batch_size, len(self.pending)))]
+        evicted_before = self.evicted
         try:
             await self.sink.write(batch)
         except Exception as exc:
             self.failures += 1
             log.warning("metrics.sink_failed", sink=self.sink.name, error=repr(exc))
             return False
-        for _ in batch:
+        # metrics recorded during the write may have pushed the oldest ones of
+        # this batch out of the buffer: those were written, not dropped, and
+        # only the rest of the batch is still at the front of the buffer
+        gone = min(self.evicted - evicted_before, len(batch))
+        self.dropped -= gone
+        for _ in range(len(batch) - gone):
             self.pending.popleft()
         self.written += len(batch)
         return True
@@ -142,6 +153,7 @@ class MetricsCollector:
         self._channels: list[_SinkChannel] = []
         self._recorded = 0
         self._dropped = 0
+        self._drops_reported = 0
         self._since_flush = 0
         self._flush_task: asyncio.Task[int] | None = None
         self._periodic_task: asyncio.Task[None] | None = None
@@ -221,7 +233,23 @@ class MetricsCollector:
             before = sum(c.written for c in self._channels)
             await asyncio.gather(*(self._flush_channel(c, drain) for c in self._channels))
             self._since_flush = 0
+            self._report_drops()
             return sum(c.written for c in self._channels) - before
+
+    def _report_drops(self) -> None:
+        """Record the metrics dropped since the last report as a ``DROPPED_METRIC`` counter."""
+        dropped = self.dropped
+        if dropped > self._drops_reported:
+            delta = dropped - self._drops_reported
+            self._drops_reported = dropped
+            self.record(DROPPED_METRIC, MetricType.COUNTER, delta, "count")
+
+    @property
+    def dropped(self) -> int:
+        """Metrics lost to a full buffer: per sink when there are sinks, else in memory."""
+        if self._channels:
+            return max(c.dropped for c in self._channels)
+        return self._dropped
 
     async def _flush_channel(self, channel: _SinkChannel, drain: bool) -> None:
         while channel.pending:
@@ -354,7 +382,7 @@ class MetricsCollector:
             buffer_size=len(self._buffer),
             buffer_capacity=self.buffer_size,
             recorded=self._recorded,
-            dropped=self._dropped + sum(c.dropped for c in self._channels),
+            dropped=self.dropped,
             flushed=sum(c.written for c in self._channels),
             flush_failures=sum(c.failures for c in self._channels),
             sinks=tuple(c.sink.name for c in self._channels),

@@ -22,6 +22,7 @@ from omninode_bridge.codegen.stages.state import (
 from omninode_bridge.codegen.writer import MANIFEST_NAME, Manifest, is_fresh
 from omninode_bridge.contracts import load_contract
 from omninode_bridge.contracts.problems import ContractProblem, contract_error
+from omninode_bridge.contracts.safe_yaml import DEFAULT_LIMITS, read_bounded
 from omninode_bridge.errors import ContractError
 
 __all__ = ["parse", "parse_check"]
@@ -30,9 +31,9 @@ __all__ = ["parse", "parse_check"]
 async def parse(run: Run, job: Job) -> Mapping[str, Any]:
     if job.contract is None and job.path is not None:
         try:
-            raw = job.path.read_bytes()
-        except OSError as exc:
-            job.problems.append(ContractProblem(str(job.path), None, "", exc.strerror or ""))
+            raw = read_bounded(job.path, max_bytes=DEFAULT_LIMITS.max_bytes)
+        except ContractError as exc:
+            job.problems.extend(getattr(exc, "problems", ()))
             return {"valid": False}
         job.source_sha256 = hashlib.sha256(raw).hexdigest()
         job.fresh = fresh_by_source(run, job)

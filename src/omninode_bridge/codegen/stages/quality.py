@@ -34,6 +34,7 @@ async def quality(run: Run, job: Job, pipeline: ValidationPipeline) -> Mapping[s
             report = await pipeline.validate(item.content, context)
         else:
             report = pipeline.run_validators(item.content, context)
+        job.validations.append((f"{spec.package_path}/{item.path}", report))
         errors.extend(f"{spec.package_path}/{item.path}: {e}" for e in report.errors)
     if errors:
         raise GenerationError(

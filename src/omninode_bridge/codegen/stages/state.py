@@ -18,6 +18,7 @@ from omninode_bridge.codegen.writer import GeneratedFile, Manifest, PackagePlan
 from omninode_bridge.contracts import Contract
 from omninode_bridge.contracts.problems import ContractProblem
 from omninode_bridge.errors import ContractError, GenerationError
+from omninode_bridge.validation import ValidationResult
 
 __all__ = [
     "GENERATOR_VERSION",
@@ -48,6 +49,7 @@ class Job:
     files: list[GeneratedFile] = field(default_factory=list)
     plan: PackagePlan | None = None
     written: bool = False
+    validations: list[tuple[str, ValidationResult]] = field(default_factory=list)
 
     @property
     def step_suffix(self) -> str:
