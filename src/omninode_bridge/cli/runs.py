@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from omninode_bridge.errors import OmniNodeError
 from omninode_bridge.persistence import OmniNodePersistence, RunDetail, RunRecord
@@ -45,8 +46,9 @@ def _run(url: str | None, action: Callable[[OmniNodePersistence], Awaitable[T]])
 
     try:
         return asyncio.run(_main())
-    except OmniNodeError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+    except (OmniNodeError, SQLAlchemyError, OSError) as exc:
+        # An unreachable or unwritable store: one message, no traceback.
+        Console(stderr=True).print(f"error: {exc}", highlight=False, markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
