@@ -32,6 +32,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from omninode_bridge.cli.history import RunHistory, collecting_warnings
 from omninode_bridge.codegen.checks import EXIT_TOOL_MISSING, CheckResult, run_package_checks
 from omninode_bridge.codegen.workflow import (
     CodegenWorkflow,
@@ -39,12 +40,9 @@ from omninode_bridge.codegen.workflow import (
     PackageResult,
 )
 from omninode_bridge.codegen.writer import FileAction
-from omninode_bridge.config import load_settings
 from omninode_bridge.engine.executor import StagedParallelExecutor
 from omninode_bridge.engine.signals import Signal, SignalCoordinator, SignalType
 from omninode_bridge.errors import ConfigError, ContractError, OmniNodeError
-from omninode_bridge.events import LifecyclePublisher, create_event_bus
-from omninode_bridge.persistence import OmniNodePersistence, RunRecorder
 from omninode_bridge.quorum import (
     QUORUM_OFF_MESSAGE,
     AIQuorum,
@@ -238,25 +236,34 @@ def generate(
         err.print("error: --dry-run and --check cannot be combined")
         raise typer.Exit(EXIT_BAD_INPUT)
     try:
-        result, checks = asyncio.run(
-            _generate(
-                contracts or [],
-                out,
-                prd,
-                contracts_dir,
-                template_dir,
-                dry_run=dry_run,
-                check=check,
-                run_tests=run_tests and not (dry_run or check),
-                quorum=quorum,
-                draft=draft,
-                strict=strict,
-                progress_console=None if as_json else err,
+        with collecting_warnings() as warnings:
+            result, checks = asyncio.run(
+                _generate(
+                    contracts or [],
+                    out,
+                    prd,
+                    contracts_dir,
+                    template_dir,
+                    dry_run=dry_run,
+                    check=check,
+                    run_tests=run_tests and not (dry_run or check),
+                    quorum=quorum,
+                    draft=draft,
+                    strict=strict,
+                    progress_console=None if as_json else err,
+                )
             )
-        )
     except OmniNodeError as exc:
         if as_json:
-            console.print_json(json.dumps({"success": False, "errors": [str(exc)]}))
+            console.print_json(
+                json.dumps(
+                    {
+                        "success": False,
+                        "errors": [str(exc)],
+                        "warnings": [_run_warning(w) for w in warnings],
+                    }
+                )
+            )
         else:
             err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -265,7 +272,9 @@ def generate(
         for warning in result.warnings:
             err.print(f"[yellow]warning:[/] {escape(str(warning.as_error()))}", highlight=False)
     if as_json:
-        console.print_json(json.dumps(result_to_json(result, checks, run_tests=run_tests)))
+        document = result_to_json(result, checks, run_tests=run_tests)
+        document["warnings"] += [_run_warning(w) for w in warnings]
+        console.print_json(json.dumps(document))
     else:
         _print_human(console, result, checks)
         if run_tests and not checks:
@@ -274,6 +283,11 @@ def generate(
     code = exit_code(result, checks)
     if code != EXIT_OK:
         raise typer.Exit(code)
+
+
+def _run_warning(message: str) -> dict[str, object]:
+    """A run-level warning (store, bus) in the shape of the contract warnings."""
+    return {"file": None, "line": None, "field": "", "message": message}
 
 
 async def _generate(
@@ -347,7 +361,7 @@ async def _run_workflow(
     run_tests: bool,
     progress_console: Console | None,
 ) -> tuple[CodegenWorkflowResult, list[CheckResult]]:
-    history = None if (dry_run or check) else await _RunHistory.open(coordinator, progress_console)
+    history = None if (dry_run or check) else await RunHistory.open(coordinator, progress_console)
     result: CodegenWorkflowResult | None = None
     try:
         with _progress(progress_console, coordinator, max(len(contracts), 1)):
@@ -371,48 +385,6 @@ async def _run_workflow(
     if run_tests and result.success and result.packages:
         checks = await run_package_checks(out, [p.package_dir for p in result.packages])
     return result, checks
-
-
-class _RunHistory:
-    """Records the run in the store and publishes its lifecycle on the event bus.
-
-    Both are on by default (SQLite in ``./.omninode/``, in-process bus); the
-    settings switch them to PostgreSQL, Kafka or Redis. A store or bus that
-    cannot be opened is reported once and the generation goes on without it.
-    """
-
-    def __init__(self, recorder: RunRecorder, publisher: LifecyclePublisher) -> None:
-        self.recorder = recorder
-        self.publisher = publisher
-
-    @classmethod
-    async def open(
-        cls, coordinator: SignalCoordinator, console: Console | None
-    ) -> _RunHistory | None:
-        settings = load_settings()
-        store = OmniNodePersistence(settings.resolved_database_url)
-        try:
-            await store.initialize()
-            bus = create_event_bus(settings)
-        except OmniNodeError as exc:
-            await store.close()
-            if console is not None:
-                console.print(f"warning: run history is off: {escape(str(exc))}", highlight=False)
-            return None
-        history = cls(RunRecorder(store), LifecyclePublisher(bus))
-        history.recorder.attach(coordinator)
-        history.publisher.attach(coordinator)
-        return history
-
-    async def finish(self, result: CodegenWorkflowResult | None) -> None:
-        try:
-            if result is not None and result.workflow is not None:
-                await self.recorder.record_result(result.workflow)
-        finally:
-            await self.recorder.detach()
-            await self.publisher.detach()
-            await self.recorder.store.close()
-            await self.publisher.bus.close()
 
 
 def _read_prd(path: Path) -> str:

@@ -42,7 +42,14 @@ MAX_FIELDS: Final = 1000
 #: Most operations a contract may declare.
 MAX_OPERATIONS: Final = 200
 
-_COUNTS: Final = ("minItems", "maxItems", "minLength", "maxLength", "minProperties", "maxProperties")
+_COUNTS: Final = (
+    "minItems",
+    "maxItems",
+    "minLength",
+    "maxLength",
+    "minProperties",
+    "maxProperties",
+)
 _PAIRS: Final = (
     ("minItems", "maxItems"),
     ("minLength", "maxLength"),
@@ -186,7 +193,7 @@ def _constraint_problems(path: str, schema: Mapping[str, Any]) -> Iterator[tuple
                 yield f"{path}.{key}", f"must be a non-negative integer (got {value!r})"
     for low, high in _PAIRS:
         lo, hi = schema.get(low), schema.get(high)
-        if _number(lo) and _number(hi) and lo > hi:
+        if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
             yield f"{path}.{low}", f"{low} {lo!r} is greater than {high} {hi!r}"
     if "multipleOf" in schema:
         value = schema["multipleOf"]
@@ -228,8 +235,5 @@ def _name_problem(name: object) -> str | None:
     if not isinstance(name, str):
         return f"property name must be a string (got {name!r})"
     if name in _RESERVED or snake_case(name) in _RESERVED:
-        return (
-            f"property name {name!r} shadows the pydantic BaseModel attribute; "
-            "rename the field"
-        )
+        return f"property name {name!r} shadows the pydantic BaseModel attribute; rename the field"
     return None

@@ -122,7 +122,9 @@ def create_engine(
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 reason = exc.strerror or type(exc).__name__
-                raise PersistenceError(f"cannot create the store folder {folder}: {reason}") from None
+                raise PersistenceError(
+                    f"cannot create the store folder {folder}: {reason}"
+                ) from None
         engine = create_async_engine(parsed, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

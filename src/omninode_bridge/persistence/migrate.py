@@ -108,7 +108,7 @@ async def upgrade(engine: AsyncEngine, *, schema: str | None = None, revision: s
                 break
             if attempt == _MIGRATE_ATTEMPTS - 1:
                 raise PersistenceError(f"database migration failed: {exc}") from exc
-            await asyncio.sleep(0.05 * (attempt + 1) + random.random() * 0.05)  # noqa: S311
+            await asyncio.sleep(0.05 * (attempt + 1) + random.random() * 0.05)
     reached = await current_revision(engine)
     log.debug("persistence.migrated", revision=reached)
     return reached or ""
