@@ -33,7 +33,7 @@ def test_json_output_carries_the_store_warning(tmp_path: Path, home: Path) -> No
     document = json.loads(proc.stdout)
     assert document["success"] is True
     assert len(document["warnings"]) == 1
-    assert "run history is off" in document["warnings"][0]
+    assert "run history is off" in document["warnings"][0]["message"]
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ def test_kafka_without_servers_keeps_the_working_store(tmp_path: Path, home: Pat
     assert proc.returncode == 0, proc.stdout + proc.stderr
     warnings = json.loads(proc.stdout)["warnings"]
     assert len(warnings) == 1
-    assert "event publishing is off" in warnings[0]
+    assert "event publishing is off" in warnings[0]["message"]
     assert [r["status"] for r in _runs(tmp_path, env)] == ["completed"]
 
 
@@ -90,5 +90,5 @@ def test_a_bus_that_is_down_is_one_warning_per_run(tmp_path: Path, home: Path) -
     assert proc.stderr.count("lifecycle_publish_failed") <= 1
     warnings = json.loads(proc.stdout)["warnings"]
     assert len(warnings) == 1
-    assert "event bus failed" in warnings[0]
+    assert "event bus failed" in warnings[0]["message"]
     assert [r["status"] for r in _runs(tmp_path, env)] == ["completed"]
