@@ -33,8 +33,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from omninode_bridge.cli.history import RunHistory, collecting_warnings
 from omninode_bridge.codegen.checks import EXIT_TOOL_MISSING, CheckResult, run_package_checks
-from omninode_bridge.codegen.telemetry import collect_run_telemetry
 from omninode_bridge.codegen.template_manager import TemplateManager
 from omninode_bridge.codegen.workflow import (
     CodegenWorkflow,
@@ -46,12 +46,8 @@ from omninode_bridge.config import load_settings
 from omninode_bridge.engine.executor import StagedParallelExecutor
 from omninode_bridge.engine.signals import Signal, SignalCoordinator, SignalType
 from omninode_bridge.errors import ConfigError, ContractError, OmniNodeError
-from omninode_bridge.events import LifecyclePublisher, create_event_bus
 from omninode_bridge.logs import get_logger, process_run_context
 from omninode_bridge.metrics import MetricsCollector
-from omninode_bridge.metrics.sinks.database import DatabaseMetricSink
-from omninode_bridge.persistence import OmniNodePersistence, RunRecorder
-from omninode_bridge.persistence.run_telemetry import record_run_telemetry
 from omninode_bridge.quorum import (
     QUORUM_OFF_MESSAGE,
     AIQuorum,
@@ -247,7 +243,10 @@ def generate(
         err.print("error: --dry-run and --check cannot be combined")
         raise typer.Exit(EXIT_BAD_INPUT)
     try:
-        with process_run_context(correlation_id=str(uuid.uuid4())):  # on every line of the run
+        with (
+            process_run_context(correlation_id=str(uuid.uuid4())),  # on every line of the run
+            collecting_warnings() as warnings,
+        ):
             result, checks = asyncio.run(
                 _generate(
                     contracts or [],
@@ -266,7 +265,15 @@ def generate(
             )
     except OmniNodeError as exc:
         if as_json:
-            console.print_json(json.dumps({"success": False, "errors": [str(exc)]}))
+            console.print_json(
+                json.dumps(
+                    {
+                        "success": False,
+                        "errors": [str(exc)],
+                        "warnings": [_run_warning(w) for w in warnings],
+                    }
+                )
+            )
         else:
             err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -275,7 +282,9 @@ def generate(
         for warning in result.warnings:
             err.print(f"[yellow]warning:[/] {escape(str(warning.as_error()))}", highlight=False)
     if as_json:
-        console.print_json(json.dumps(result_to_json(result, checks, run_tests=run_tests)))
+        document = result_to_json(result, checks, run_tests=run_tests)
+        document["warnings"] += [_run_warning(w) for w in warnings]
+        console.print_json(json.dumps(document))
     else:
         _print_human(console, result, checks)
         if run_tests and not checks:
@@ -284,6 +293,11 @@ def generate(
     code = exit_code(result, checks)
     if code != EXIT_OK:
         raise typer.Exit(code)
+
+
+def _run_warning(message: str) -> dict[str, object]:
+    """A run-level warning (store, bus) in the shape of the contract warnings."""
+    return {"file": None, "line": None, "field": "", "message": message}
 
 
 async def _generate(
@@ -368,7 +382,7 @@ async def _run_workflow(
     history = (
         None
         if (dry_run or check)
-        else await _RunHistory.open(coordinator, progress_console, workflow)
+        else await RunHistory.open(coordinator, progress_console, workflow)
     )
     result: CodegenWorkflowResult | None = None
     try:
@@ -393,77 +407,6 @@ async def _run_workflow(
     if run_tests and result.success and result.packages:
         checks = await run_package_checks(out, [p.package_dir for p in result.packages])
     return result, checks
-
-
-class _RunHistory:
-    """Records the run in the store and publishes its lifecycle on the event bus.
-
-    Both are on by default (SQLite in ``./.omninode/``, in-process bus); the
-    settings switch them to PostgreSQL, Kafka or Redis. A store or bus that
-    cannot be opened is reported once and the generation goes on without it.
-    """
-
-    def __init__(
-        self, recorder: RunRecorder, publisher: LifecyclePublisher, workflow: CodegenWorkflow
-    ) -> None:
-        self.recorder = recorder
-        self.publisher = publisher
-        self.workflow = workflow
-        self.metrics = _metrics_of(workflow)
-        self.metrics_sink = DatabaseMetricSink(store=recorder.store)
-        if self.metrics is not None:
-            self.metrics.add_sink(self.metrics_sink)
-
-    @classmethod
-    async def open(
-        cls, coordinator: SignalCoordinator, console: Console | None, workflow: CodegenWorkflow
-    ) -> _RunHistory | None:
-        settings = load_settings()
-        store = OmniNodePersistence(settings.resolved_database_url)
-        try:
-            await store.initialize()
-            bus = create_event_bus(settings)
-        except OmniNodeError as exc:
-            await store.close()
-            if console is not None:
-                console.print(f"warning: run history is off: {escape(str(exc))}", highlight=False)
-            return None
-        history = cls(RunRecorder(store), LifecyclePublisher(bus, store=store), workflow)
-        history.recorder.attach(coordinator)
-        history.publisher.attach(coordinator)
-        return history
-
-    async def finish(self, result: CodegenWorkflowResult | None) -> None:
-        try:
-            if result is not None and result.workflow is not None:
-                await self.recorder.record_result(result.workflow)
-            if result is not None:
-                await self._record_telemetry(result)
-        finally:
-            await self.recorder.detach()
-            await self.publisher.detach()  # flushes the last events and their metrics rows
-            if self.metrics is not None:
-                await self.metrics.flush(drain=True)
-            await self.recorder.store.close()
-            await self.publisher.bus.close()
-
-    async def _record_telemetry(self, result: CodegenWorkflowResult) -> None:
-        """The run's analytics rows, in one transaction; a failure is reported, not raised."""
-        try:
-            telemetry = await collect_run_telemetry(
-                result,
-                self.workflow.template_manager,
-                self.metrics,
-                workers=self.workflow.executor.max_parallel_tasks,
-            )
-            await record_run_telemetry(self.recorder.store, telemetry)
-        except OmniNodeError as exc:
-            log.warning("generate.telemetry_not_recorded", error=str(exc))
-
-
-def _metrics_of(workflow: CodegenWorkflow) -> MetricsCollector | None:
-    metrics = workflow.executor.metrics_collector
-    return metrics if isinstance(metrics, MetricsCollector) else None
 
 
 def _read_prd(path: Path) -> str:

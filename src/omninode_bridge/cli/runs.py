@@ -17,10 +17,12 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from omninode_bridge.errors import OmniNodeError
 from omninode_bridge.persistence import OmniNodePersistence, RunDetail, RunRecord
 from omninode_bridge.persistence.engine import default_database_url, redact_url
+from omninode_bridge.persistence.liveness import ABANDONED, shown_status
 from omninode_bridge.persistence.migrate import head_revision, upgrade
 
 __all__ = ["register"]
@@ -45,8 +47,9 @@ def _run(url: str | None, action: Callable[[OmniNodePersistence], Awaitable[T]])
 
     try:
         return asyncio.run(_main())
-    except OmniNodeError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+    except (OmniNodeError, SQLAlchemyError, OSError) as exc:
+        # An unreachable or unwritable store: one message, no traceback.
+        Console(stderr=True).print(f"error: {exc}", highlight=False, markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
@@ -72,7 +75,7 @@ def _runs_table(runs: list[RunRecord]) -> Table:
         table.add_row(
             run.run_id,
             run.workflow_id,
-            run.status,
+            shown_status(run.status, run.metadata),
             _when(run.started_at),
             _ms(run.duration_ms),
             (run.error or "")[:60],
@@ -88,9 +91,13 @@ def list_runs(
     as_json: AsJson = False,
 ) -> None:
     """List recent runs, newest first."""
-    runs = _run(database_url, lambda s: s.list_runs(limit=limit, status=status))
+    if status == ABANDONED:  # shown, not stored: running runs whose process is gone
+        running = _run(database_url, lambda s: s.list_runs(limit=limit, status="running"))
+        runs = [r for r in running if shown_status(r.status, r.metadata) == ABANDONED]
+    else:
+        runs = _run(database_url, lambda s: s.list_runs(limit=limit, status=status))
     if as_json:
-        _print_json([asdict(r) for r in runs])
+        _print_json([{**asdict(r), "status": shown_status(r.status, r.metadata)} for r in runs])
         return
     if not runs:
         typer.echo("no runs recorded")

@@ -29,7 +29,7 @@ from typing import Protocol
 
 from omninode_bridge.codegen.examples import matching_string
 from omninode_bridge.codegen.naming import snake_case
-from omninode_bridge.codegen.schema_models import EnumSpec, FieldSpec, ModelSpec
+from omninode_bridge.codegen.schema_models import MISSING, EnumSpec, FieldSpec, ModelSpec
 from omninode_bridge.codegen.sources import (
     docstring,
     field_kwargs,
@@ -382,14 +382,20 @@ def _test_models_context(spec: NodeSpec) -> dict[str, object]:
             for f in model.fields
             if f.has_checkable_default and not f.required
         )
+        # One row per violation naming only the field and its bad value over
+        # the shared valid payload, so the tests grow linearly with the fields.
         cases.extend(
             {
                 "model": model.name,
-                "id": repr(f"{model.name}-{case_id}"),
-                "field": repr(case_id.rsplit("-", 1)[0]),
-                "payload": literal(payload, indent=12),
+                "constant": constant,
+                "id": repr(f"{model.name}-{f.json_name}-{violation.constraint}"),
+                "field": repr(f.json_name),
+                "value": "_DROP"
+                if violation.value is MISSING
+                else literal(violation.value, indent=12),
             }
-            for case_id, payload in model.violation_payloads()
+            for f in model.fields
+            for violation in f.violations
         )
     return {
         "class_name": spec.class_name,

@@ -36,6 +36,7 @@ from stat import S_ISREG
 from typing import TYPE_CHECKING, Any, Final
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 from omninode_bridge.codegen.template_cache import (
     CachedTemplate,
@@ -439,7 +440,9 @@ class TemplateManager:
     def _make_environment(
         self, filters: Mapping[str, Callable[..., Any]], names: Mapping[str, Any]
     ) -> jinja2.Environment:
-        env = jinja2.Environment(
+        # Sandboxed: --template-dir templates are user input and must not
+        # reach Python internals (``__class__``, ``os.popen``...).
+        env = SandboxedEnvironment(
             loader=jinja2.FileSystemLoader([str(p) for p in self.search_path]),
             undefined=jinja2.StrictUndefined,
             autoescape=False,

@@ -326,6 +326,8 @@ class PackageWriter:
         manifest_path = self.root / self.manifest_path
         if writes or stale or _read_or_none(manifest_path) != manifest_text:
             writes.append((manifest_path, manifest_text))
+        for path in [p for p, _text in writes] + stale:
+            refuse_outside_links(self.root.parent, path)
         atomic_write_all(writes)
         for path in stale:
             with contextlib.suppress(FileNotFoundError):
@@ -351,6 +353,31 @@ class PackageWriter:
                 text = (self.root / item.path).read_text(encoding="utf-8")
             entries[item.path] = {"owner": FileOwner.GENERATED.value, "sha256": sha256_text(text)}
         return entries
+
+
+def refuse_outside_links(out: Path, path: Path) -> None:
+    """Refuse to write ``path`` through a symlink that leads out of ``out``.
+
+    Every component of ``path`` below ``out`` (folders and the file itself)
+    that is a symlink must resolve inside ``out``, so a pre-existing link in
+    the output folder never makes the generator write elsewhere.
+
+    Raises:
+        GenerationError: A link points outside ``out``.
+    """
+    base = out.resolve()
+    try:
+        parts = path.relative_to(out).parts
+    except ValueError:
+        raise GenerationError(f"cannot write {path}: outside the output folder {out}") from None
+    current = out
+    for part in parts:
+        current = current / part
+        if current.is_symlink() and not current.resolve().is_relative_to(base):
+            raise GenerationError(
+                f"cannot write {path}: {current} is a symbolic link to "
+                f"{current.resolve()}, outside the output folder {out}"
+            )
 
 
 def _inside(path: str) -> bool:

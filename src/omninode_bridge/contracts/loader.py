@@ -54,6 +54,7 @@ from omninode_bridge.contracts.schema_check import (
     validator_for,
 )
 from omninode_bridge.contracts.shapes import reshape
+from omninode_bridge.contracts.values import size_problems, value_problems
 from omninode_bridge.errors import ContractError, MixinError
 from omninode_bridge.logs import get_logger
 from omninode_bridge.onex.mixins import resolve_mixins
@@ -214,10 +215,13 @@ def contract_from_document(
             ContractProblem(document.source, 1, "", f"expected a mapping of fields, got {kind}")
         )
         return None, problems
+    too_big = size_problems(document, data)
+    if too_big:
+        return None, problems + too_big
     dialect = detect_dialect(data)
     if dialect in (ContractDialect.ONEX, ContractDialect.NODE_IDENTITY):
         contract, found = onex_contract(document, data, path=path, strict=strict)
-        return contract, problems + found
+        return _checked_values(contract, problems + found, document.source)
     shaped = reshape(data, dialect)
     data = shaped.data
     written = data.pop("extensions", None)  # a normalised contract's own extensions
@@ -245,7 +249,19 @@ def contract_from_document(
     draft.set("extensions", extensions)
     draft.set("warnings", tuple(sorted(set(warnings), key=ContractProblem.sort_key)))
     contract, model_problems = draft.build(path, dialect)
-    return contract, model_problems
+    return _checked_values(contract, model_problems, document.source)
+
+
+def _checked_values(
+    contract: Contract | None, problems: list[ContractProblem], source: str
+) -> tuple[Contract | None, list[ContractProblem]]:
+    """Add the problems of values that would break generated code (``values.py``)."""
+    if contract is None:
+        return contract, problems
+    found = value_problems(contract, source)
+    if found:
+        return None, problems + found + list(contract.warnings)
+    return contract, problems
 
 
 # --------------------------------------------------------------------------- names

@@ -15,6 +15,7 @@ nothing here.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -104,6 +105,8 @@ class KafkaEventBus:
             try:
                 await self._producer.start()
             except Exception as exc:
+                with contextlib.suppress(Exception):
+                    await self._producer.stop()  # a failed start leaves an open client behind
                 raise EventBusError(f"kafka producer did not start: {exc}") from exc
             self._producer_started = True
         return self._producer

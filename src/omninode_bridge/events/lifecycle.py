@@ -74,6 +74,7 @@ class LifecyclePublisher:
         self.topic = topic
         self.published = 0
         self.errors = 0
+        self._first_error: str | None = None
         self._subscription: Subscription | None = None
         #: Lifecycle events go to the bus in batches through this processor,
         #: which records each batch in ``event_processing_metrics`` when a
@@ -109,11 +110,22 @@ class LifecyclePublisher:
         if self.errors > failed:
             raise EventBusError(f"{self.errors - failed} of {len(batch)} events not published")
 
+    @property
+    def first_error(self) -> str | None:
+        """The first publish failure of this publisher (``None`` while the bus works)."""
+        return self._first_error
+
     async def _publish(self, event: ModelEvent) -> None:
+        if self._first_error is not None:
+            # The bus failed once: it is off for the rest of the run, so a
+            # bus that is down costs one warning per run, not one per event.
+            self.errors += 1
+            return
         try:
             await self.bus.publish(self.topic, event)
         except EventBusError as exc:
             self.errors += 1
+            self._first_error = str(exc)
             log.warning(
                 "events.lifecycle_publish_failed", event_type=event.event_type, error=str(exc)
             )

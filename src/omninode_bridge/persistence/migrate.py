@@ -7,6 +7,8 @@ no second database URL are needed.
 
 from __future__ import annotations
 
+import asyncio
+import random
 from pathlib import Path
 
 from alembic import command
@@ -25,6 +27,17 @@ __all__ = ["MIGRATIONS_DIR", "alembic_config", "current_revision", "head_revisio
 log = get_logger(__name__, component="persistence")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+_MIGRATE_ATTEMPTS = 5
+#: Key of the PostgreSQL advisory lock held while migrating ("omni" in ASCII).
+_PG_LOCK_KEY = 0x6F6D6E69
+
+
+async def _at_head(engine: AsyncEngine) -> bool:
+    try:
+        return await current_revision(engine) == head_revision()
+    except (SQLAlchemyError, OSError):
+        return False
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -75,13 +88,27 @@ async def upgrade(engine: AsyncEngine, *, schema: str | None = None, revision: s
     def _run(connection: Connection) -> None:
         command.upgrade(alembic_config(connection), revision)
 
-    try:
-        async with engine.begin() as conn:
-            if schema is not None and conn.dialect.name == "postgresql":
-                await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-            await conn.run_sync(_run)
-    except SQLAlchemyError as exc:
-        raise PersistenceError(f"database migration failed: {exc}") from exc
+    # Several processes may open a fresh store at once: they take a lock
+    # (PostgreSQL advisory lock, SQLite ``BEGIN IMMEDIATE``) around the
+    # migration, and one that still loses a race retries after checking
+    # whether another process already reached the target.
+    for attempt in range(_MIGRATE_ATTEMPTS):
+        try:
+            async with engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    await conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})"))
+                    if schema is not None:
+                        await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+                elif conn.dialect.name == "sqlite":
+                    await conn.exec_driver_sql("BEGIN IMMEDIATE")
+                await conn.run_sync(_run)
+            break
+        except (SQLAlchemyError, OSError) as exc:
+            if revision == "head" and await _at_head(engine):
+                break
+            if attempt == _MIGRATE_ATTEMPTS - 1:
+                raise PersistenceError(f"database migration failed: {exc}") from exc
+            await asyncio.sleep(0.05 * (attempt + 1) + random.random() * 0.05)
     reached = await current_revision(engine)
     log.debug("persistence.migrated", revision=reached)
     return reached or ""

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from omninode_bridge.engine.signals import Signal, SignalCoordinator, SignalType
 from omninode_bridge.errors import PersistenceError
 from omninode_bridge.logs import get_logger
+from omninode_bridge.persistence.liveness import process_marker
 
 if TYPE_CHECKING:
     from omninode_bridge.engine.signals import Subscription
@@ -101,7 +102,7 @@ class RunRecorder:
                 signal.workflow_id,
                 correlation_id=signal.correlation_id,
                 started_at=when,
-                metadata=dict(signal.data),
+                metadata={**signal.data, **process_marker()},
             )
         elif kind in (SignalType.WORKFLOW_COMPLETED, SignalType.WORKFLOW_FAILED):
             await store.record_run_finished(

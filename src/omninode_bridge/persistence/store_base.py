@@ -128,7 +128,10 @@ class StoreBase:
             if self.ready:  # another task initialised it while this one waited
                 return
             if self._engine is None:
-                self._engine = self._shared_engine() or self._create_engine()
+                try:
+                    self._engine = self._shared_engine() or self._create_engine()
+                except OSError as exc:
+                    raise PersistenceError(f"cannot open the store: {exc}") from None
             if self._migrate:
                 try:
                     await upgrade(self._engine, schema=self._schema)
