@@ -35,6 +35,7 @@ from rich.table import Table
 
 from omninode_bridge.cli.history import RunHistory, collecting_warnings
 from omninode_bridge.codegen.checks import EXIT_TOOL_MISSING, CheckResult, run_package_checks
+from omninode_bridge.cli.generate_onex import Runtime, choose_runtime, run_omnibase_core
 from omninode_bridge.codegen.template_manager import TemplateManager
 from omninode_bridge.codegen.workflow import (
     CodegenWorkflow,
@@ -160,7 +161,7 @@ def _check_outcomes(
     outcomes: dict[str, list[dict[str, Any]]] = {}
     if not result.packages:
         return outcomes
-    out = result.packages[0].package_dir.parent.parent
+    out = _out_of(result)
     skipped = _skipped_checks(result, run_tests=run_tests) if not checks else []
     for package in result.packages:
         entries: list[dict[str, Any]] = []
@@ -181,6 +182,12 @@ def _check_outcomes(
         ]
         outcomes[str(package.package_dir)] = entries
     return outcomes
+
+
+def _out_of(result: CodegenWorkflowResult) -> Path:
+    """The output folder: above ``<service>/<version>``, or above a node folder's top package."""
+    first = result.packages[0]
+    return first.output_directory or first.package_dir.parent.parent
 
 
 def generate(
@@ -223,6 +230,20 @@ def generate(
         bool,
         typer.Option("--strict", help="Refuse contracts with warnings (unknown fields, ...)."),
     ] = False,
+    # -- runtime target (issue 14) --
+    runtime: Annotated[
+        Runtime | None,
+        typer.Option(
+            "--runtime",
+            help="embedded or omnibase-core (default: omnibase-core for omnibase_core-dialect "
+            "contracts, embedded otherwise).",
+        ),
+    ] = None,
+    python: Annotated[
+        Path | None,
+        typer.Option("--python", help="Python >= 3.12 with omnibase-core for --run-tests."),
+    ] = None,
+    # -- end runtime target --
 ) -> None:
     """Generate ONEX node packages from contracts or a PRD.
 
@@ -247,22 +268,30 @@ def generate(
             process_run_context(correlation_id=str(uuid.uuid4())),  # on every line of the run
             collecting_warnings() as warnings,
         ):
-            result, checks = asyncio.run(
-                _generate(
-                    contracts or [],
-                    out,
-                    prd,
-                    contracts_dir,
-                    template_dir,
-                    dry_run=dry_run,
-                    check=check,
-                    run_tests=run_tests and not (dry_run or check),
-                    quorum=quorum,
-                    draft=draft,
-                    strict=strict,
-                    progress_console=None if as_json else err,
+            if prd is None and choose_runtime(contracts or [], runtime) is Runtime.OMNIBASE_CORE:
+                result, checks = asyncio.run(
+                    run_omnibase_core(
+                        contracts or [], out, dry_run=dry_run, check=check,
+                        run_tests=run_tests and not (dry_run or check), python=python,
+                    )
+                )  # fmt: skip
+            else:
+                result, checks = asyncio.run(
+                    _generate(
+                        contracts or [],
+                        out,
+                        prd,
+                        contracts_dir,
+                        template_dir,
+                        dry_run=dry_run,
+                        check=check,
+                        run_tests=run_tests and not (dry_run or check),
+                        quorum=quorum,
+                        draft=draft,
+                        strict=strict,
+                        progress_console=None if as_json else err,
+                    )
                 )
-            )
     except OmniNodeError as exc:
         if as_json:
             console.print_json(
@@ -465,7 +494,7 @@ def _print_human(
             console.print(f"[bold]{package.class_name}[/]  {package.package_dir}")
             for path, action in package.files:
                 console.print(f"  {action.value:<10} {path}", highlight=False)
-    out = result.packages[0].package_dir.parent.parent if result.packages else ""
+    out = _out_of(result) if result.packages else ""
     table = Table(title=f"omninode generate -> {out}", box=box.SIMPLE_HEAD)
     table.add_column("package", no_wrap=True)
     for column in ("new", "chg", "same", "kept", "stale"):

@@ -26,6 +26,8 @@ class PackageResult:
         files: The action for every file, relative to ``<out>/<service_name>``.
         fresh: The manifest showed nothing could change; rendering was skipped.
         written: Files were written (not a dry run or check).
+        output_directory: ``--out`` when ``package_dir`` is not ``<out>/<service>/<version>``
+            (ONEX node folders: ``files`` are then relative to it).
     """
 
     contract_path: Path | None
@@ -35,6 +37,7 @@ class PackageResult:
     files: tuple[tuple[str, FileAction], ...]
     fresh: bool
     written: bool
+    output_directory: Path | None = None
 
     def count(self, action: FileAction) -> int:
         """How many files got (or would get) ``action``."""
