@@ -33,9 +33,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from omninode_bridge.cli.generate_onex import Runtime, choose_runtime, run_omnibase_core
 from omninode_bridge.cli.history import RunHistory, collecting_warnings
 from omninode_bridge.codegen.checks import EXIT_TOOL_MISSING, CheckResult, run_package_checks
-from omninode_bridge.cli.generate_onex import Runtime, choose_runtime, run_omnibase_core
 from omninode_bridge.codegen.template_manager import TemplateManager
 from omninode_bridge.codegen.workflow import (
     CodegenWorkflow,

@@ -55,7 +55,6 @@ def onex_wheels_root() -> Path:
 @pytest.fixture(scope="session")
 def onex_node_contracts(onex_wheels_root: Path) -> list[Path]:
     """Every node contract of both wheels: ``*/nodes/*/contract.yaml`` and the runtime nodes'."""
-    return sorted(
-        [*onex_wheels_root.glob("*/nodes/*/contract.yaml")]
-        + [*onex_wheels_root.glob("omnibase_core/contracts/runtime/*.yaml")]
-    )
+    nodes = onex_wheels_root.glob("*/nodes/*/contract.yaml")
+    runtime = onex_wheels_root.glob("omnibase_core/contracts/runtime/*.yaml")
+    return sorted([*nodes, *runtime])

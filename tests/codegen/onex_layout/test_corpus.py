@@ -107,9 +107,7 @@ def _runs_on_omnibase_core_alone(contract: Contract) -> bool:
     refs = [contract.input_model, contract.output_model, contract.state_model]
     for route in contract.handlers:
         refs += [route.handler, route.event_model, route.input_model, route.output_model]
-    return all(
-        r is None or layout.is_own(r) or r.module.startswith("omnibase_core.") for r in refs
-    )
+    return all(r is None or layout.is_own(r) or r.module.startswith("omnibase_core.") for r in refs)
 
 
 def sample(contracts: list[Path]) -> list[Path]:

@@ -32,10 +32,7 @@ __all__ = [
 #: The omnibase-core release generated nodes are checked against.
 OMNIBASE_CORE_VERSION = "0.47.57"
 _TOOLS = ("mypy", "pytest", "ruff")
-_PROBE = (
-    "import sys, omnibase_core, mypy, pytest, ruff; "
-    "print('%d.%d' % sys.version_info[:2])"
-)
+_PROBE = "import sys, omnibase_core, mypy, pytest, ruff; print('%d.%d' % sys.version_info[:2])"
 _MYPY_INI = "[mypy]\nstrict = True\nwarn_unreachable = True\n"
 _PYTEST_INI = "[pytest]\nfilterwarnings =\n    error\n"
 
@@ -150,9 +147,11 @@ async def run_onex_checks(
     One process per tool over all folders; ``output_directory`` is first on
     ``PYTHONPATH`` so generated packages win over installed ones of the same name.
     """
-    root = output_directory.resolve()
-    relative = tuple(str(p.resolve().relative_to(root)) for p in packages)
-    cache = mypy_cache_dir or Path(os.environ.get("OMNINODE_MYPY_CACHE_DIR") or root / ".mypy_cache")
+    root = await asyncio.to_thread(output_directory.resolve)
+    relative = tuple(str(p.absolute().relative_to(root)) for p in packages)
+    cache = mypy_cache_dir or Path(
+        os.environ.get("OMNINODE_MYPY_CACHE_DIR") or root / ".mypy_cache"
+    )
     config = root / ".omninode-checks"
     config.mkdir(exist_ok=True)
     (config / "mypy.ini").write_text(_MYPY_INI, encoding="utf-8")

@@ -166,14 +166,18 @@ def _extension_refs(value: object) -> Iterator[ModelRef]:
     if isinstance(value, Mapping):
         name = value.get("name") or value.get("class")
         module = value.get("module")
-        if isinstance(name, str) and isinstance(module, str) and _PASCAL.match(name):
-            if all(_IDENTIFIER.match(part) for part in module.split(".")):
-                description = value.get("description")
-                yield ModelRef(
-                    name=name,
-                    module=module,
-                    description=description if isinstance(description, str) else "",
-                )
+        if (
+            isinstance(name, str)
+            and isinstance(module, str)
+            and _PASCAL.match(name)
+            and all(_IDENTIFIER.match(part) for part in module.split("."))
+        ):
+            description = value.get("description")
+            yield ModelRef(
+                name=name,
+                module=module,
+                description=description if isinstance(description, str) else "",
+            )
         for item in value.values():
             yield from _extension_refs(item)
     elif isinstance(value, list | tuple):

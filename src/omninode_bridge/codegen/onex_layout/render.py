@@ -24,6 +24,22 @@ _CONTAINER = ("omnibase_core.models.container.model_onex_container", "ModelONEXC
 _ERROR = ("omnibase_core.errors.model_onex_error", "ModelOnexError")
 _ERROR_CODE = ("omnibase_core.enums.enum_core_error_code", "EnumCoreErrorCode")
 _RESERVED = frozenset(dir(BaseModel))
+#: omnibase_core's generic models (and their arity) a contract may name as a type.
+_CORE_GENERICS = {
+    "ModelComputeInput": 1,
+    "ModelComputeOutput": 1,
+    "ModelErrorDetails": 1,
+    "ModelEventEnvelope": 1,
+    "ModelHandlerOutput": 1,
+    "ModelMessageEnvelope": 1,
+    "ModelReducerInput": 1,
+    "ModelReducerOutput": 1,
+    "ModelReplayInput": 1,
+    "ModelResult": 2,
+    "ModelSkillResult": 1,
+    "ModelUsageExample": 2,
+    "ModelValidationResult": 1,
+}
 _LINE = 100
 
 
@@ -56,7 +72,11 @@ class ImportBlock:
         third = {m: n for m, n in self.names.items() if m.split(".")[0] not in self.first_party}
         first = {m: n for m, n in self.names.items() if m.split(".")[0] in self.first_party}
         sections = [["from __future__ import annotations"]]
-        groups = ((self.std_modules, self.stdlib), (self.modules, third), (set(), first))
+        groups: tuple[tuple[set[str], dict[str, set[str]]], ...] = (
+            (self.std_modules, self.stdlib),
+            (self.modules, third),
+            (set(), first),
+        )
         sections += [_section(group, plain) for plain, group in groups if group or plain]
         return "\n\n".join("\n".join(lines) for lines in sections)
 
@@ -138,6 +158,16 @@ def _alias_for(ref: ModelRef, imports: ImportBlock, here: str, taken: dict[str, 
     return alias
 
 
+def _type_of(ref: ModelRef, imports: ImportBlock, here: str, taken: dict[str, str]) -> str:
+    """``ref`` as a type annotation: omnibase_core's generic models get ``Any`` arguments."""
+    alias = _alias_for(ref, imports, here, taken)
+    arity = _CORE_GENERICS.get(ref.name, 0) if ref.module.startswith("omnibase_core.") else 0
+    if not arity:
+        return alias
+    imports.add_std("typing", "Any")
+    return f"{alias}[{', '.join(['Any'] * arity)}]"
+
+
 def field_name(raw: str, used: set[str]) -> tuple[str, str | None]:
     """A safe attribute name for a contract field, and its alias when it differs."""
     name = re.sub(r"\W", "_", raw).strip("_") or "field"
@@ -160,12 +190,9 @@ def render_class_module(
     taken = {spec.name: f"{module}.{spec.name}" for spec in specs}
     bodies = [_class_body(spec, module, imports, taken, layout) for spec in specs]
     doc = f"{module.rsplit('.', 1)[-1]}: classes of {layout.node_class}; yours to edit."
-    names = ", ".join(f'"{s.name}"' for s in sorted(specs, key=lambda s: s.name))
-    return (
-        f"{_doc(doc)}\n\n{imports.render()}\n\n\n"
-        + "\n\n\n".join(bodies)
-        + f"\n\n\n__all__ = [{names}]\n"
-    )
+    names = [_q(s.name) for s in sorted(specs, key=lambda s: s.name)]
+    exports = _items(names, "", "__all__ = [", "]").rstrip().removesuffix(",")
+    return f"{_doc(doc)}\n\n{imports.render()}\n\n\n" + "\n\n\n".join(bodies) + f"\n\n\n{exports}\n"
 
 
 def _class_body(
@@ -199,13 +226,16 @@ def _class_body(
         return "\n".join(head)
     imports.add(*_ERROR)
     imports.add(*_ERROR_CODE)
-    payload = " | ".join(_alias_for(r, imports, here, taken) for r in spec.inputs) or "object"
-    result = " | ".join(_alias_for(r, imports, here, taken) for r in spec.outputs) or "object"
+    payload = " | ".join(_type_of(r, imports, here, taken) for r in spec.inputs) or "object"
+    result = " | ".join(_type_of(r, imports, here, taken) for r in spec.outputs) or "object"
     where = layout.file_of(here)
     message = f"{spec.name}.handle is not implemented yet: write it in {where}"
     signature = f"    async def handle(self, payload: {payload}) -> {result}:"
     if len(signature) > _LINE:
-        signature = f"    async def handle(\n        self,\n        payload: {payload},\n    ) -> {result}:"
+        signature = "\n".join(
+            ["    async def handle(", "        self,", f"        payload: {payload},",
+             f"    ) -> {result}:"]
+        )  # fmt: skip
     method = [
         "",
         signature,
@@ -223,14 +253,13 @@ def _any_alias(fields: Iterable[str]) -> bool:
     return any(field_name(raw, used)[1] is not None for raw in fields)
 
 
-def _type_args(contract: Contract, imports: ImportBlock, here: str) -> str:
+def _type_args(contract: Contract, imports: ImportBlock, here: str) -> list[str]:
     if contract.node_type not in (NodeType.COMPUTE, NodeType.REDUCER):
-        return ""
+        return []
     taken: dict[str, str] = {contract.name: f"{here}.{contract.name}"}
     first = contract.input_model or contract.state_model
     second = contract.output_model or contract.state_model
-    args = [_alias_for(r, imports, here, taken) if r else "object" for r in (first, second)]
-    return f"[{', '.join(args)}]"
+    return [_type_of(r, imports, here, taken) if r else "object" for r in (first, second)]
 
 
 def render_node(contract: Contract, layout: NodeLayout, first_party: frozenset[str]) -> str:
@@ -251,7 +280,7 @@ def render_node(contract: Contract, layout: NodeLayout, first_party: frozenset[s
         seen.add(key)
         target = _alias_for(handler, imports, here, taken)
         entry = f"    {_q(key)}: {target},"
-        routes.append(entry if len(entry) <= _LINE else f"    {_q(key)}: (\n        {target}\n    ),")
+        routes.append(entry if len(entry) <= _LINE else f"{entry}  # noqa: E501")
     route_table = (
         "HANDLER_ROUTES: Final[dict[str, type[object]]] = {\n" + "\n".join(routes) + "\n}"
         if routes
@@ -293,11 +322,12 @@ def render_node(contract: Contract, layout: NodeLayout, first_party: frozenset[s
     return "\n".join(parts) + "\n"
 
 
-def _class_header(name: str, base: str, type_args: str) -> str:
-    line = f"class {name}({base}{type_args}):"
+def _class_header(name: str, base: str, type_args: list[str]) -> str:
+    subscript = f"[{', '.join(type_args)}]" if type_args else ""
+    line = f"class {name}({base}{subscript}):"
     if len(line) <= _LINE:
         return line
-    args = "".join(f"        {a.strip()},\n" for a in type_args.strip("[]").split(","))
+    args = "".join(f"        {a},\n" for a in type_args)
     return f"class {name}(\n    {base}[\n{args}    ],\n):"
 
 
@@ -314,7 +344,7 @@ _ROUTE_TEST = """@pytest.mark.parametrize(("key", "module", "name"), ROUTES)
 def test_route_reaches_its_handler(key: str, module: str, name: str) -> None:
     handler = getattr(importlib.import_module(module), name)
     assert HANDLER_ROUTES[key] is handler
-    assert key in CONTRACT.read_text(encoding="utf-8")
+    assert key.rsplit(".", 1)[-1] in CONTRACT.read_text(encoding="utf-8")
 
 
 """
@@ -335,7 +365,12 @@ def render_tests(contract: Contract, layout: NodeLayout, first_party: frozenset[
         seen.setdefault(key, handler)
     cases = "".join(_items([_q(k), _q(h.module), _q(h.name)], "    ") for k, h in seen.items())
     own_handlers = sorted(
-        {(s.module, s.name) for specs in layout.classes.values() for s in specs if s.kind == "handler"}
+        {
+            (s.module, s.name)
+            for specs in layout.classes.values()
+            for s in specs
+            if s.kind == "handler"
+        }
     )
     if seen or own_handlers:
         imports.std_modules.add("importlib")
@@ -343,7 +378,7 @@ def render_tests(contract: Contract, layout: NodeLayout, first_party: frozenset[
     if own_handlers:
         imports.std_modules.add("inspect")
     head = f"{_doc(f'Generated tests of {contract.name}: build, routing, topics.')}\n\n"
-    body = f'''
+    body = f"""
 
 CONTRACT = Path(__file__).resolve().parent.parent / "contract.yaml"
 ROUTES: list[tuple[str, str, str]] = [
@@ -366,10 +401,10 @@ def test_every_declared_route_has_a_handler() -> None:
     topics: tuple[str, ...] = (*SUBSCRIBE_TOPICS, *PUBLISH_TOPICS)
     for topic in topics:
         assert topic in text
-'''
+"""
     if own_handlers:
         listed = "".join(_items([_q(m), _q(n)], "    ") for m, n in own_handlers)
-        body += f'''
+        body += f"""
 
 OWN_HANDLERS: list[tuple[str, str]] = [
 {listed}]
@@ -379,5 +414,5 @@ OWN_HANDLERS: list[tuple[str, str]] = [
 def test_own_handler_builds_and_handles_asynchronously(module: str, name: str) -> None:
     handler = getattr(importlib.import_module(module), name)({_CONTAINER[1]}())
     assert inspect.iscoroutinefunction(handler.handle)
-'''
+"""
     return head + imports.render() + body

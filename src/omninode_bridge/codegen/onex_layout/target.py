@@ -64,18 +64,16 @@ def _templates_sha256() -> str:
     return digest.hexdigest()
 
 
-def _first_party(out: Path, layout: NodeLayout) -> frozenset[str]:
-    tops = {layout.package.split(".")[0]}
-    if out.is_dir():
-        tops |= {p.name for p in out.iterdir() if p.is_dir() and p.name.isidentifier()}
-    return frozenset(tops)
+def _first_party(layout: NodeLayout) -> frozenset[str]:
+    """What isort calls first party in the node's files: the node's own top package."""
+    return frozenset({layout.package.split(".")[0]})
 
 
 def node_folder_files(
     contract: Contract, layout: NodeLayout, out: Path, provenance: Provenance
 ) -> list[GeneratedFile]:
     """Every file of one node folder, paths relative to ``out``."""
-    first_party = _first_party(out, layout)
+    first_party = _first_party(layout)
     folder = layout.folder
     header = "\n".join(provenance.header_lines()) + "\n"
 
@@ -136,9 +134,7 @@ async def generate_onex_nodes(
     """
     started = time.perf_counter()
     contracts = load_contracts(expand_contract_paths(contract_paths))
-    return generate_onex_contracts(
-        contracts, out, dry_run=dry_run, check=check, started=started
-    )
+    return generate_onex_contracts(contracts, out, dry_run=dry_run, check=check, started=started)
 
 
 def generate_onex_contracts(
