@@ -29,12 +29,15 @@ from typing import Protocol
 
 from omninode_bridge.codegen.examples import matching_string
 from omninode_bridge.codegen.naming import snake_case
+from omninode_bridge.codegen.schema_helpers import HELPERS, helper_closure
 from omninode_bridge.codegen.schema_models import MISSING, EnumSpec, FieldSpec, ModelSpec
 from omninode_bridge.codegen.sources import (
+    annotated_name,
     docstring,
     field_kwargs,
     import_block,
     literal,
+    wrap_lines,
 )
 from omninode_bridge.codegen.spec import NodeSpec
 from omninode_bridge.codegen.writer import FileOwner, GeneratedFile, Provenance
@@ -213,13 +216,17 @@ class PackageRenderer:
 
 
 def _field_context(spec: FieldSpec) -> dict[str, object]:
+    constraints = spec.constraints
+    if spec.validate_default:
+        constraints = (*constraints, ("validate_default", "True"))
     return {
         "name": spec.name,
         "annotation": spec.annotation,
+        "head": annotated_name(spec.name, spec.annotation, indent=4),
         "kwargs": field_kwargs(
             default=spec.default if not spec.required else None,
             alias=spec.alias,
-            constraints=spec.constraints,
+            constraints=constraints,
             description=spec.description,
             indent=8,
         ),
@@ -232,6 +239,9 @@ def _model_module_context(
     imports = {"pydantic:BaseModel", "pydantic:ConfigDict"}
     local: dict[str, set[str]] = {}
     defined = {m.name for m in models}
+    helpers = helper_closure({h for m in models for h in m.helpers})
+    for name in helpers:
+        imports.update(HELPERS[name].imports)
     for model in models:
         imports.update(model.imports)
         if model.fields:
@@ -244,12 +254,17 @@ def _model_module_context(
     return {
         "module_doc": f"Models of {spec.class_name} ({module.removeprefix('model_')}).",
         "imports": import_block(imports, local=local),
+        "helpers": [
+            "\n".join(wrap_lines(HELPERS[name].source.rstrip("\n").split("\n"), indent=0))
+            for name in helpers
+        ],
         "models": [
             {
                 "name": m.name,
                 "doc": docstring(m.description, indent=4),
-                "extra": "forbid" if m.forbid_extra else "ignore",
+                "extra": m.extra_policy,
                 "fields": [_field_context(f) for f in m.fields],
+                "class_lines": wrap_lines(m.class_lines, indent=4),
             }
             for m in models
         ],

@@ -7,13 +7,19 @@ valid example value and one rejected value per constraint, so the generated
 tests prove each constraint of the contract is enforced: the trace from a
 contract field to the code and the test that enforce it.
 
-Supported: ``type`` (single or list, with ``null``), ``enum``, ``const``,
-``required``, ``default``, ``minimum``/``maximum`` (and exclusive forms,
-draft-4 booleans too), ``multipleOf``, ``minLength``/``maxLength``,
-``pattern``, ``format`` (date-time, date, time, uuid, email, uri, ipv4, ipv6),
-nested ``object`` with ``properties``, maps via ``additionalProperties``,
-``array`` with ``items``/``minItems``/``maxItems``, local ``$ref`` to
-``definitions``/``$defs``, ``anyOf``/``oneOf`` unions.
+The generated models accept what a Draft 2020-12 validator with formats
+enforced accepts. Mapped: ``type`` (single or list, ``null`` included),
+``enum`` and ``const`` of any JSON value, ``required``, ``default``, numeric
+bounds (draft-4 boolean forms too), ``multipleOf``, string lengths,
+``pattern``, the formats of :data:`~omninode_bridge.codegen.schema_helpers.FORMAT_HELPERS`
+plus ``ipv4``/``ipv6``, objects with ``properties``, ``additionalProperties``,
+``patternProperties``, ``minProperties``/``maxProperties``, maps, arrays
+with ``items``, ``prefixItems`` (tuples), ``minItems``/``maxItems``/
+``uniqueItems``, local ``$ref`` (``#``, ``#/$defs/...``, any JSON pointer,
+recursion included), ``anyOf``/``oneOf``/``allOf``. Constraints nested in
+union members, items and map values are kept (``Annotated[...]``). A keyword
+that is not enforced is reported in :attr:`SchemaTranslator.warnings`,
+naming its schema path.
 """
 
 from __future__ import annotations
@@ -23,8 +29,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import jsonschema
+import referencing.exceptions
+
 from omninode_bridge.codegen.examples import matching_string, non_matching_string
-from omninode_bridge.codegen.naming import constant_name, field_name, pascal_case, snake_case
+from omninode_bridge.codegen.naming import constant_name, pascal_case, snake_case
+from omninode_bridge.codegen.schema_helpers import FORMAT_HELPERS
+from omninode_bridge.codegen.schema_merge import merge_all_of
+from omninode_bridge.codegen.schema_names import python_field_names
 from omninode_bridge.errors import GenerationError
 
 __all__ = [
@@ -33,6 +45,7 @@ __all__ = [
     "FieldSpec",
     "ModelSpec",
     "SchemaTranslator",
+    "SchemaWarning",
     "Violation",
 ]
 
@@ -48,18 +61,26 @@ class _Missing:
 
 MISSING = _Missing()
 
-_FORMATS: dict[str, tuple[str, str, str | None]] = {
-    # format: (annotation, valid JSON example, import "module:name")
-    "date-time": ("datetime", "2024-01-02T03:04:05Z", "datetime:datetime"),
+#: format -> (annotation, valid example, import) for formats parsed into a typed value.
+_TYPED_FORMATS: dict[str, tuple[str, str, str]] = {
+    "date-time": ("AwareDatetime", "2024-01-02T03:04:05Z", "pydantic:AwareDatetime"),
     "date": ("date", "2024-01-02", "datetime:date"),
-    "time": ("time", "03:04:05", "datetime:time"),
+    "time": ("time", "03:04:05Z", "datetime:time"),
     "uuid": ("UUID", "12345678-1234-4678-9234-567812345678", "uuid:UUID"),
     "ipv4": ("IPv4Address", "192.0.2.1", "ipaddress:IPv4Address"),
     "ipv6": ("IPv6Address", "2001:db8::1", "ipaddress:IPv6Address"),
-    "uri": ("AnyUrl", "https://example.com/", "pydantic:AnyUrl"),
+}
+#: Examples for formats kept as ``str`` and checked by a helper.
+_STR_FORMAT_EXAMPLES: dict[str, str] = {
+    "email": "user@example.com",
+    "uri": "https://example.com/",
+    "uri-reference": "/path",
+    "hostname": "example.com",
+    "duration": "P1D",
+    "json-pointer": "/a/b",
+    "regex": "^a+$",
 }
 _CHECKABLE_DEFAULTS = frozenset({"str", "int", "float", "bool", "enum"})
-_EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 _WRONG_TYPE: dict[str, Json] = {
     "string": 12345,
     "integer": "not-an-integer",
@@ -67,7 +88,45 @@ _WRONG_TYPE: dict[str, Json] = {
     "boolean": "not-a-boolean",
     "array": "not-an-array",
     "object": "not-an-object",
+    "null": "not-null",
 }
+#: Keywords that only annotate: never a reason to reject an instance.
+_ANNOTATIONS = frozenset(
+    {
+        "$anchor", "$comment", "$id", "$schema", "$defs", "definitions", "contentEncoding",
+        "contentMediaType", "contentSchema", "default", "deprecated", "description",
+        "example", "examples", "readOnly", "title", "writeOnly", "$vocabulary",
+    }
+)  # fmt: skip
+#: Keywords the translator enforces.
+_ENFORCED = frozenset(
+    {
+        "type", "enum", "const", "properties", "required", "additionalProperties",
+        "patternProperties", "minProperties", "maxProperties", "items", "prefixItems",
+        "minItems", "maxItems", "uniqueItems", "minimum", "maximum", "exclusiveMinimum",
+        "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "pattern", "format",
+        "anyOf", "oneOf", "allOf", "$ref",
+    }
+)  # fmt: skip
+_POINTER_REF = re.compile(r"#(/.*)?")
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaWarning:
+    """A schema keyword the generated models do not enforce.
+
+    Attributes:
+        path: Where in the contract, e.g. ``input_schema.properties.tags``.
+        keyword: The JSON Schema keyword.
+        message: What happens instead.
+    """
+
+    path: str
+    keyword: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}.{self.keyword}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +149,13 @@ class Violation:
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
-    """One model field, with everything the model and test templates need."""
+    """One model field, with everything the model and test templates need.
+
+    ``validate_default`` is emitted as the field's own ``validate_default``
+    when set: ``True`` for a default that must be parsed (a date, a nested
+    model), ``False`` never needs saying (the models do not validate defaults,
+    as a JSON Schema validator does not).
+    """
 
     name: str
     json_name: str
@@ -103,6 +168,9 @@ class FieldSpec:
     violations: tuple[Violation, ...]
     default_value: Json = None
     has_checkable_default: bool = False
+    validate_default: bool = False
+    rejects_null: bool = False
+    has_example: bool = True
 
     @property
     def alias(self) -> str | None:
@@ -112,7 +180,13 @@ class FieldSpec:
 
 @dataclass(frozen=True, slots=True)
 class ModelSpec:
-    """A generated pydantic model."""
+    """A generated pydantic model.
+
+    ``extra`` overrides the ``extra`` policy ``forbid_extra`` implies;
+    ``class_lines`` are source lines (indented one level) emitted after the
+    fields; ``helpers`` names the module-level helper definitions they and
+    the annotations use.
+    """
 
     name: str
     module: str
@@ -122,11 +196,19 @@ class ModelSpec:
     imports: tuple[str, ...]
     model_refs: tuple[str, ...]
     enum_refs: tuple[str, ...]
+    extra: str = ""
+    class_lines: tuple[str, ...] = ()
+    helpers: tuple[str, ...] = ()
+
+    @property
+    def extra_policy(self) -> str:
+        """pydantic's ``extra`` setting: ``forbid``, ``allow`` or ``ignore``."""
+        return self.extra or ("forbid" if self.forbid_extra else "ignore")
 
     @property
     def valid_payload(self) -> dict[str, Json]:
         """A JSON payload that validates, with every field set."""
-        return {f.json_name: f.example for f in self.fields}
+        return {f.json_name: f.example for f in self.fields if f.has_example}
 
     @property
     def minimal_payload(self) -> dict[str, Json]:
@@ -137,6 +219,8 @@ class ModelSpec:
         """``(case_id, payload)`` for every constraint violation of every field."""
         cases: list[tuple[str, dict[str, Json]]] = []
         for spec in self.fields:
+            if not spec.has_example:
+                continue
             for violation in spec.violations:
                 payload = dict(self.valid_payload)
                 if violation.value is MISSING:
@@ -149,6 +233,8 @@ class ModelSpec:
 
 @dataclass(slots=True)
 class _TypeInfo:
+    """A type under construction: ``Annotated[annotation, Field(constraints), *metadata]``."""
+
     annotation: str
     example: Json
     constraints: list[tuple[str, str]] = field(default_factory=list)
@@ -156,7 +242,38 @@ class _TypeInfo:
     imports: set[str] = field(default_factory=set)
     model_refs: set[str] = field(default_factory=set)
     enum_refs: set[str] = field(default_factory=set)
+    helpers: set[str] = field(default_factory=set)
+    metadata: list[str] = field(default_factory=list)
+    nullable: bool = False
     kind: str = "other"
+
+    def absorb(self, other: _TypeInfo) -> None:
+        """Take over the imports and references ``other`` needs."""
+        self.imports |= other.imports
+        self.model_refs |= other.model_refs
+        self.enum_refs |= other.enum_refs
+        self.helpers |= other.helpers
+
+    def inline(self, *, with_constraints: bool = True) -> str:
+        """The type as one expression, constraints and validators included."""
+        parts: list[str] = []
+        if with_constraints and self.constraints:
+            self.imports.add("pydantic:Field")
+            parts.append("Field(" + ", ".join(f"{k}={v}" for k, v in self.constraints) + ")")
+        parts.extend(self.metadata)
+        text = self.annotation
+        if parts:
+            self.imports.add("typing:Annotated")
+            text = f"Annotated[{text}, {', '.join(parts)}]"
+        if self.nullable and self.annotation != "None":
+            text = f"{text} | None"
+        return text
+
+    def validator(self, kind: str, call: str, helper: str) -> None:
+        """Add ``BeforeValidator(call)`` (or ``AfterValidator``) using ``helper``."""
+        self.metadata.append(f"{kind}({call})")
+        self.imports.add(f"pydantic:{kind}")
+        self.helpers.add(helper)
 
 
 class SchemaTranslator:
@@ -174,8 +291,11 @@ class SchemaTranslator:
         self._source = source
         self.models: dict[str, ModelSpec] = {}
         self.enums: dict[str, EnumSpec] = {}
+        self.warnings: list[SchemaWarning] = []
         self._enum_by_members: dict[tuple[str, ...], str] = {}
         self._resolving: set[str] = set()
+        self._by_pointer: dict[str, str] = {}
+        self._root: tuple[str, Mapping[str, object], str] | None = None
 
     # -- public ---------------------------------------------------------------
 
@@ -183,30 +303,70 @@ class SchemaTranslator:
         self, name: str, schema: Mapping[str, object] | None, *, module: str, path: str
     ) -> ModelSpec:
         """Translate an object ``schema`` into model ``name`` (and its nested models)."""
-        schema = self._deref(schema or {}, path)
-        properties = _mapping(schema.get("properties"))
-        required = {str(item) for item in _sequence(schema.get("required"))}
-        fields: list[FieldSpec] = []
-        infos: list[_TypeInfo] = []
-        used_names: set[str] = set()
-        for json_name, prop in properties.items():
-            prop_path = f"{path}.properties.{json_name}"
-            spec, info = self._field(
-                name, str(json_name), _mapping(prop), json_name in required, module, prop_path
-            )
-            infos.append(info)
-            if spec.name in used_names:
-                raise GenerationError(
-                    f"{self._source}: {prop_path}: property name collides with another "
-                    f"property after conversion to '{spec.name}'"
-                )
-            used_names.add(spec.name)
-            fields.append(spec)
-        model = self._model(name, module, schema, fields, infos)
+        raw = self._check_schema(schema or {}, path)
+        outermost = self._root is None
+        if outermost:
+            self._root = (name, raw, module)
+            self._by_pointer["#"] = name
+        self._resolving.add(name)
+        try:
+            model = self._build_model(name, self._flatten(raw, path), module, path)
+        finally:
+            self._resolving.discard(name)
+            if outermost:
+                self._root = None
+                self._by_pointer.pop("#", None)
         self.models[name] = model
         return model
 
+    def warn(self, path: str, keyword: str, message: str) -> None:
+        """Record a keyword the generated models do not enforce."""
+        warning = SchemaWarning(path, keyword, message)
+        if warning not in self.warnings:
+            self.warnings.append(warning)
+
     # -- models ---------------------------------------------------------------
+
+    def _flatten(self, schema: Mapping[str, object], path: str) -> Mapping[str, object]:
+        """An object schema with a root ``$ref`` or ``allOf`` resolved into one."""
+        if "allOf" in schema:
+            members = [
+                self._flatten(self._check_schema(m, f"{path}.allOf[{i}]"), f"{path}.allOf[{i}]")
+                for i, m in enumerate(_sequence(schema["allOf"]))
+            ]
+            rest = {k: v for k, v in schema.items() if k != "allOf"}
+            return merge_all_of([rest, *members], path=path, warn=self.warn)
+        if "$ref" in schema:
+            target = self._resolve_pointer(str(schema["$ref"]), path)
+            rest = {k: v for k, v in schema.items() if k != "$ref"}
+            return merge_all_of([rest, self._flatten(target, path)], path=path, warn=self.warn)
+        return schema
+
+    def _build_model(
+        self, name: str, schema: Mapping[str, object], module: str, path: str
+    ) -> ModelSpec:
+        self._note_unsupported(schema, path)
+        properties = dict(_mapping(schema.get("properties")))
+        required = [str(item) for item in _sequence(schema.get("required"))]
+        for extra_name in required:
+            properties.setdefault(extra_name, {})
+        names = python_field_names(str(key) for key in properties)
+        fields: list[FieldSpec] = []
+        infos: list[_TypeInfo] = []
+        for json_name, prop in properties.items():
+            prop_path = f"{path}.properties.{json_name}"
+            spec, info = self._field(
+                name,
+                str(json_name),
+                names[str(json_name)],
+                self._check_schema(prop, prop_path),
+                json_name in required,
+                module,
+                prop_path,
+            )
+            infos.append(info)
+            fields.append(spec)
+        return self._model(name, module, schema, fields, infos, path)
 
     def _model(
         self,
@@ -215,30 +375,134 @@ class SchemaTranslator:
         schema: Mapping[str, object],
         fields: list[FieldSpec],
         infos: list[_TypeInfo],
+        path: str,
     ) -> ModelSpec:
-        imports: set[str] = set()
-        refs: set[str] = set()
-        enum_refs: set[str] = set()
+        owner = _TypeInfo(name, None)
         for info in infos:
-            imports |= info.imports
-            refs |= info.model_refs
-            enum_refs |= info.enum_refs
+            owner.absorb(info)
+        lines, extra = self._object_rules(name, schema, fields, owner, module, path)
         description = str(schema.get("description") or f"{name} generated from the contract.")
         return ModelSpec(
             name=name,
             module=module,
             description=_one_line(description),
             fields=tuple(fields),
-            forbid_extra=schema.get("additionalProperties") is False,
-            imports=tuple(sorted(imports)),
-            model_refs=tuple(sorted(refs - {name})),
-            enum_refs=tuple(sorted(enum_refs)),
+            forbid_extra=extra == "forbid",
+            imports=tuple(sorted(owner.imports)),
+            model_refs=tuple(sorted(owner.model_refs - {name})),
+            enum_refs=tuple(sorted(owner.enum_refs)),
+            extra=extra,
+            class_lines=tuple(lines),
+            helpers=tuple(sorted(owner.helpers)),
         )
+
+    def _object_rules(
+        self,
+        name: str,
+        schema: Mapping[str, object],
+        fields: list[FieldSpec],
+        owner: _TypeInfo,
+        module: str,
+        path: str,
+    ) -> tuple[list[str], str]:
+        """Class-body lines for null checks and the object-level keywords; ``extra``."""
+        lines: list[str] = []
+        null_checked = [f.name for f in fields if f.rejects_null]
+        if null_checked:
+            owner.imports.add("pydantic:field_validator")
+            names = ", ".join(repr(n) for n in null_checked)
+            lines += [
+                "",
+                f"@field_validator({names}, mode='before')",
+                "@classmethod",
+                "def _reject_null(cls, value: object) -> object:",
+                "    if value is None:",
+                "        raise ValueError('null is not allowed here')",
+                "    return value",
+            ]
+        additional = schema.get("additionalProperties", True)
+        patterns = _mapping(schema.get("patternProperties"))
+        low = _int_or_none(schema.get("minProperties"))
+        high = _int_or_none(schema.get("maxProperties"))
+        typed_extra: str | None = None
+        if isinstance(additional, Mapping) and additional:
+            extra_info = self._type(
+                additional, f"{name.removeprefix('Model')}Extra", module,
+                f"{path}.additionalProperties",
+            )  # fmt: skip
+            owner.absorb(extra_info)
+            typed_extra = extra_info.inline()
+            owner.absorb(extra_info)
+        if not patterns and low is None and high is None:
+            if typed_extra is not None:
+                owner.imports.add("pydantic:Field")
+                lines[:0] = ["", f"__pydantic_extra__: dict[str, {typed_extra}] = Field(init=False)"]
+                return lines, "allow"
+            return lines, "forbid" if additional is False else "ignore"
+        body = ["if not isinstance(data, dict):", "    return data"]
+        if low is not None:
+            body += [f"if len(data) < {low}:", f"    raise ValueError('fewer than {low} properties')"]
+        if high is not None:
+            body += [f"if len(data) > {high}:", f"    raise ValueError('more than {high} properties')"]
+        checks = self._pattern_checks(name, patterns, owner, module, path)
+        known = {f.json_name for f in fields}
+        if additional is False or typed_extra is not None:
+            rejected = (
+                'raise ValueError(f"unexpected property {key!r}")'
+                if additional is False
+                else f"TypeAdapter({typed_extra}).validate_python(value)"
+            )
+            if typed_extra is not None:
+                owner.imports.add("pydantic:TypeAdapter")
+            condition = "not matched" if checks else "True"
+            if known:
+                condition += f" and key not in {sorted(known)!r}"
+            checks += [f"if {condition.removeprefix('True and ')}:", f"    {rejected}"]
+        if checks:
+            loop = ["matched = False"] if any("matched" in c for c in checks) else []
+            body += ["for key, value in data.items():"]
+            body += [f"    {line}" for line in loop + checks]
+        owner.imports.add("pydantic:model_validator")
+        lines += [
+            "",
+            "@model_validator(mode='before')",
+            "@classmethod",
+            "def _check_properties(cls, data: object) -> object:",
+            *(f"    {line}" for line in body),
+            "    return data",
+        ]
+        return lines, "allow"
+
+    def _pattern_checks(
+        self,
+        name: str,
+        patterns: Mapping[str, object],
+        owner: _TypeInfo,
+        module: str,
+        path: str,
+    ) -> list[str]:
+        checks: list[str] = []
+        for index, (pattern, sub) in enumerate(patterns.items()):
+            sub_path = f"{path}.patternProperties.{pattern}"
+            info = self._type(
+                self._check_schema(sub, sub_path),
+                f"{name.removeprefix('Model')}Pattern{index}", module, sub_path,
+            )  # fmt: skip
+            owner.absorb(info)
+            owner.imports |= {"re", "pydantic:TypeAdapter"}
+            checks += [
+                f"if re.search({_raw_string(str(pattern))}, key):",
+                "    matched = True",
+                f"    TypeAdapter({info.inline()}).validate_python(value)",
+            ]
+            owner.absorb(info)
+        return checks
 
     def _field(
         self,
         owner: str,
         json_name: str,
+        python_name: str,
         schema: Mapping[str, object],
         required: bool,
         module: str,
@@ -246,18 +510,24 @@ class SchemaTranslator:
     ) -> tuple[FieldSpec, _TypeInfo]:
         hint = f"{owner.removeprefix('Model')}{pascal_case(json_name) or 'Field'}"
         info = self._type(schema, hint, module, path)
-        python_name = field_name(json_name)
         has_default = "default" in schema
         default_value: Json = _json(schema.get("default")) if has_default else None
-        nullable = not required and not has_default
-        already_optional = info.annotation == "None" or info.annotation.endswith("| None")
-        annotation = (
-            f"{info.annotation} | None" if nullable and not already_optional else info.annotation
-        )
+        optional = not required and not has_default
+        rejects_null = optional and not info.nullable and info.annotation != "None"
+        annotation = info.inline(with_constraints=False)
+        if optional and not info.nullable and info.annotation != "None":
+            annotation = f"{annotation} | None"
         default_src = None
+        validate_default = False
         if has_default:
             default_src = _default_source(default_value, info)
-        elif nullable:
+            valid = _default_is_valid(schema, default_value, self._definitions)
+            if not valid:
+                self.warn(path, "default", "the default breaks the property's own schema")
+            validate_default = valid and default_value is not None and info.kind not in (
+                _CHECKABLE_DEFAULTS
+            )
+        elif optional:
             default_src = "None"
         violations = list(info.violations)
         if required:
@@ -274,39 +544,45 @@ class SchemaTranslator:
             violations=tuple(violations),
             default_value=default_value,
             has_checkable_default=has_default and info.kind in _CHECKABLE_DEFAULTS,
+            validate_default=validate_default,
+            rejects_null=rejects_null,
+            has_example=required or info.kind != "recursive",
         )
         return spec, info
 
     # -- types ----------------------------------------------------------------
 
     def _type(self, schema: Mapping[str, object], hint: str, module: str, path: str) -> _TypeInfo:
-        schema = self._deref(schema, path)
+        schema = self._check_schema(schema, path)
+        if not schema:
+            return _untyped()
+        if "allOf" in schema or ("$ref" in schema and len(_assertions(schema)) > 1):
+            return self._type(self._flatten(schema, path), hint, module, path)
+        self._note_unsupported(schema, path)
         if "$ref" in schema:
             return self._ref(str(schema["$ref"]), module, path)
         for key in ("anyOf", "oneOf"):
             if key in schema:
-                return self._union(_sequence(schema[key]), hint, module, f"{path}.{key}")
+                return self._union(schema, key, hint, module, path)
         if "const" in schema:
-            value = _json(schema["const"])
-            return _TypeInfo(
-                annotation=f"Literal[{value!r}]",
-                example=value,
-                violations=[Violation("const", _different(value))],
-                imports={"typing:Literal"},
-                kind="const",
-            )
+            return self._enum([schema["const"]], schema, hint, path, "const")
         if "enum" in schema:
-            return self._enum(schema, hint, path)
+            return self._enum(list(_sequence(schema["enum"])), schema, hint, path, "enum")
         types = _types(schema)
         nullable = "null" in types
         types = [t for t in types if t != "null"]
         if not types:
-            return self._untyped(nullable)
+            if nullable:
+                return _TypeInfo("None", None, violations=[_wrong("null")], kind="null")
+            if _assertions(schema) - {"type"}:
+                self.warn(path, "type", "constraints without a 'type' are not enforced")
+            return _untyped()
         if len(types) > 1:
-            return self._union([{**schema, "type": t} for t in types], hint, module, path, nullable)
-        info = self._single(types[0], schema, hint, module, path)
-        if nullable:
-            info.annotation = f"{info.annotation} | None"
+            options = [{**schema, "type": t} for t in types]
+            info = self._options(options, hint, module, path)
+        else:
+            info = self._single(types[0], schema, hint, module, path)
+        info.nullable = info.nullable or nullable
         return info
 
     def _single(
@@ -317,47 +593,40 @@ class SchemaTranslator:
         if kind in ("integer", "number"):
             return _number(kind, schema, path, self._source)
         if kind == "boolean":
-            return _TypeInfo("bool", True, violations=[_wrong("boolean")], kind="bool")
+            info = _TypeInfo("StrictBool", True, violations=[_wrong("boolean")], kind="bool")
+            info.imports.add("pydantic:StrictBool")
+            return info
         if kind == "array":
             return self._array(schema, hint, module, path)
         if kind == "object":
             return self._object(schema, hint, module, path)
         raise GenerationError(f"{self._source}: {path}.type: unknown JSON Schema type '{kind}'")
 
-    def _untyped(self, nullable: bool) -> _TypeInfo:
-        del nullable  # JsonValue already admits null
-        return _TypeInfo("JsonValue", "value", imports={"pydantic:JsonValue"}, kind="json")
-
     def _string(self, schema: Mapping[str, object], path: str) -> _TypeInfo:
         fmt = str(schema.get("format", ""))
-        if fmt in _FORMATS:
-            annotation, example, import_ = _FORMATS[fmt]
-            return _TypeInfo(
-                annotation,
-                example,
-                # No wrong-type case: pydantic reads numbers as timestamps and addresses.
-                violations=[Violation(f"format_{snake_case(fmt)}", "not-a-valid-value")],
-                imports={import_} if import_ else set(),
-                kind=fmt,
-            )
-        pattern = schema.get("pattern")
-        if fmt == "email" and pattern is None:
-            pattern = _EMAIL_PATTERN
+        if fmt in _TYPED_FORMATS:
+            return self._typed_format(fmt, schema, path)
         info = _TypeInfo("str", "example", violations=[_wrong("string")], kind="str")
+        if fmt in FORMAT_HELPERS:
+            info.validator("BeforeValidator", FORMAT_HELPERS[fmt], FORMAT_HELPERS[fmt])
+            info.example = _STR_FORMAT_EXAMPLES[fmt]
+            info.violations.append(Violation(f"format_{snake_case(fmt)}", " not valid"))
+            info.kind = "str-format"
+        elif fmt:
+            self.warn(path, "format", f"format '{fmt}' is not checked")
         min_len = _int_or_none(schema.get("minLength"))
         max_len = _int_or_none(schema.get("maxLength"))
+        pattern = schema.get("pattern")
         if pattern is not None:
             info.constraints.append(("pattern", _raw_string(str(pattern))))
             sample = matching_string(str(pattern), min_length=min_len, max_length=max_len)
             bad = non_matching_string(str(pattern))
-            if sample is None or bad is None:
-                raise GenerationError(
-                    f"{self._source}: {path}.pattern: cannot derive example strings for "
-                    f"pattern {pattern!r}; add an 'examples' entry to the schema"
-                )
-            info.example = sample
-            info.violations.append(Violation("pattern", bad))
-        info.example = _fit_length(str(info.example), min_len, max_len)
+            if sample is not None and not info.kind.endswith("format"):
+                info.example = sample
+            if bad is not None:
+                info.violations.append(Violation("pattern", bad))
+        if not info.kind.endswith("format"):
+            info.example = _fit_length(str(info.example), min_len, max_len)
         if min_len is not None and min_len > 0:
             info.constraints.append(("min_length", str(min_len)))
             info.violations.append(Violation("min_length", str(info.example)[: min_len - 1]))
@@ -367,32 +636,59 @@ class SchemaTranslator:
         _apply_examples(info, schema)
         return info
 
-    def _enum(self, schema: Mapping[str, object], hint: str, path: str) -> _TypeInfo:
-        values = [_json(v) for v in _sequence(schema["enum"])]
+    def _typed_format(self, fmt: str, schema: Mapping[str, object], path: str) -> _TypeInfo:
+        annotation, example, import_ = _TYPED_FORMATS[fmt]
+        info = _TypeInfo(
+            annotation,
+            example,
+            violations=[Violation(f"format_{snake_case(fmt)}", "not-a-valid-value")],
+            imports={import_},
+            kind=fmt,
+        )
+        if fmt in FORMAT_HELPERS:
+            info.validator("BeforeValidator", FORMAT_HELPERS[fmt], FORMAT_HELPERS[fmt])
+        info.validator("BeforeValidator", "_json_string", "_json_string")
+        for keyword in ("minLength", "maxLength", "pattern"):
+            if keyword in schema:
+                self.warn(path, keyword, f"not enforced on a '{fmt}' string")
+        _apply_examples(info, schema)
+        return info
+
+    def _enum(
+        self,
+        values_raw: list[object],
+        schema: Mapping[str, object],
+        hint: str,
+        path: str,
+        keyword: str,
+    ) -> _TypeInfo:
+        values = [_json(v) for v in values_raw]
         if not values:
             raise GenerationError(f"{self._source}: {path}.enum: an enum needs at least one value")
         nullable = None in values
         values = [v for v in values if v is not None]
+        bad = Violation(keyword, "__not_a_member__" if keyword == "enum" else _different(values[0]))
+        if not values:
+            return _TypeInfo("None", None, violations=[_wrong("null")], kind="null")
         if all(isinstance(v, str) for v in values):
-            name = self._enum_class(hint, [str(v) for v in values], schema)
-            info = _TypeInfo(
-                name,
-                values[0],
-                violations=[Violation("enum", "__not_a_member__")],
-                enum_refs={name},
-                kind="enum",
-            )
-        else:
+            if keyword == "enum":
+                name = self._enum_class(hint, [str(v) for v in values], schema)
+                info = _TypeInfo(name, values[0], violations=[bad], enum_refs={name}, kind="enum")
+            else:
+                info = _TypeInfo(f"Literal[{values[0]!r}]", values[0], violations=[bad])
+                info.imports.add("typing:Literal")
+        elif all(isinstance(v, str | int) for v in values):
             literal = ", ".join(repr(v) for v in values)
-            info = _TypeInfo(
-                f"Literal[{literal}]",
-                values[0],
-                violations=[Violation("enum", "__not_a_member__")],
-                imports={"typing:Literal"},
-                kind="literal",
-            )
-        if nullable:
-            info.annotation = f"{info.annotation} | None"
+            info = _TypeInfo(f"Literal[{literal}]", values[0], violations=[bad], kind="literal")
+            info.imports.add("typing:Literal")
+            _member_check(info, literal)
+        else:
+            numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+            info = _TypeInfo("StrictFloat" if numbers else "JsonValue", values[0], violations=[bad])
+            info.imports.add("pydantic:StrictFloat" if numbers else "pydantic:JsonValue")
+            listed = ", ".join(repr(v) for v in values)
+            _member_check(info, listed)
+        info.nullable = nullable
         return info
 
     def _enum_class(self, hint: str, values: list[str], schema: Mapping[str, object]) -> str:
@@ -404,7 +700,9 @@ class SchemaTranslator:
         seen: set[str] = set()
         for value in values:
             member = constant_name(value)
-            while member in seen:
+            if member.startswith("_") or not member.isidentifier():
+                member = f"VALUE_{member.strip('_')}"
+            while member in seen or member in ("MRO",) or member.lower() in ("name", "value"):
                 member = f"{member}_"
             seen.add(member)
             members.append((member, value))
@@ -417,25 +715,28 @@ class SchemaTranslator:
 
     def _array(self, schema: Mapping[str, object], hint: str, module: str, path: str) -> _TypeInfo:
         items = schema.get("items")
-        if isinstance(items, Mapping) and items:
-            item = self._type(items, f"{hint}Item", module, f"{path}.items")
-        else:
-            item = self._untyped(False)
-        info = _TypeInfo(
-            f"list[{item.annotation}]",
-            [],
-            violations=[_wrong("array")],
-            imports=set(item.imports),
-            model_refs=set(item.model_refs),
-            enum_refs=set(item.enum_refs),
-            kind="list",
+        prefix = _sequence(schema.get("prefixItems"))
+        if prefix or items is False:
+            return self._tuple(schema, prefix, hint, module, path)
+        item = (
+            self._type(_schema_or_empty(items), f"{hint}Item", module, f"{path}.items")
+            if items not in (None, True)
+            else _untyped()
         )
+        info = _TypeInfo(f"list[{item.inline()}]", [], violations=[_wrong("array")], kind="list")
+        info.absorb(item)
         min_items = _int_or_none(schema.get("minItems"))
         max_items = _int_or_none(schema.get("maxItems"))
         count = max(min_items or 0, 1)
         if max_items is not None:
             count = min(count, max_items)
         info.example = [item.example] * count
+        if schema.get("uniqueItems") is True:
+            info.validator("BeforeValidator", "_unique_items", "_unique_items")
+            if count > 1:
+                info.example = []  # distinct examples are not derived
+                if min_items:
+                    self.warn(path, "examples", "no example: uniqueItems with minItems > 1")
         if min_items:
             info.constraints.append(("min_length", str(min_items)))
             info.violations.append(Violation("min_items", [item.example] * (min_items - 1)))
@@ -449,8 +750,50 @@ class SchemaTranslator:
         _apply_examples(info, schema)
         return info
 
+    def _tuple(
+        self,
+        schema: Mapping[str, object],
+        prefix: Sequence[object],
+        hint: str,
+        module: str,
+        path: str,
+    ) -> _TypeInfo:
+        members = [
+            self._type(
+                self._check_schema(s, f"{path}.prefixItems[{i}]"), f"{hint}Item{i}", module,
+                f"{path}.prefixItems[{i}]",
+            )
+            for i, s in enumerate(prefix)
+        ]  # fmt: skip
+        items = schema.get("items")
+        if items is not False:
+            self.warn(path, "items", "items after prefixItems are not checked; type is a list")
+            info = _TypeInfo("list[JsonValue]", [m.example for m in members], kind="list")
+            info.imports.add("pydantic:JsonValue")
+            for member in members:
+                info.absorb(member)
+            info.violations.append(_wrong("array"))
+            return info
+        low = min(max(_int_or_none(schema.get("minItems")) or 0, 0), len(members))
+        high = min(_int_or_none(schema.get("maxItems")) or len(members), len(members))
+        shapes = []
+        for length in range(high, low - 1, -1):
+            inner = ", ".join(m.inline() for m in members[:length]) if length else "()"
+            shapes.append(f"tuple[{inner}]")
+        info = _TypeInfo(" | ".join(shapes) or "tuple[()]", [m.example for m in members[:high]])
+        info.kind = "tuple"
+        for member in members:
+            info.absorb(member)
+        info.violations.append(_wrong("array"))
+        info.violations.append(Violation("items", [m.example for m in members] + ["extra"]))
+        return info
+
     def _object(self, schema: Mapping[str, object], hint: str, module: str, path: str) -> _TypeInfo:
-        if _mapping(schema.get("properties")):
+        extra = schema.get("additionalProperties")
+        shaped = any(
+            k in schema for k in ("properties", "patternProperties", "required", "minProperties")
+        ) or "maxProperties" in schema or extra is False
+        if shaped:
             name = _unique(f"Model{hint}", self.models)
             model = self.add_model(name, schema, module=module, path=path)
             return _TypeInfo(
@@ -460,79 +803,135 @@ class SchemaTranslator:
                 model_refs={name},
                 kind="model",
             )
-        extra = schema.get("additionalProperties")
-        if isinstance(extra, Mapping) and extra:
-            value = self._type(extra, f"{hint}Value", module, f"{path}.additionalProperties")
-            return _TypeInfo(
-                f"dict[str, {value.annotation}]",
-                {"key": value.example},
-                violations=[_wrong("object")],
-                imports=set(value.imports),
-                model_refs=set(value.model_refs),
-                enum_refs=set(value.enum_refs),
-                kind="dict",
-            )
-        return _TypeInfo(
-            "dict[str, JsonValue]",
-            {"key": "value"},
+        value = (
+            self._type(_schema_or_empty(extra), f"{hint}Value", module, f"{path}.additionalProperties")
+            if isinstance(extra, Mapping)
+            else _untyped()
+        )
+        info = _TypeInfo(
+            f"dict[str, {value.inline()}]",
+            {"key": value.example},
             violations=[_wrong("object")],
-            imports={"pydantic:JsonValue"},
             kind="dict",
         )
+        info.absorb(value)
+        return info
 
     def _union(
-        self,
-        options: Sequence[object],
-        hint: str,
-        module: str,
-        path: str,
-        nullable: bool = False,
+        self, schema: Mapping[str, object], key: str, hint: str, module: str, path: str
+    ) -> _TypeInfo:
+        options = [self._check_schema(o, f"{path}.{key}[{i}]") for i, o in enumerate(_sequence(schema[key]))]
+        siblings = {k: v for k, v in schema.items() if k != key and k in _ENFORCED}
+        if siblings:
+            options = [merge_all_of([siblings, o], path=path, warn=self.warn) for o in options]
+        if key == "oneOf" and not _disjoint(options):
+            self.warn(path, "oneOf", "treated as anyOf: more than one match is not rejected")
+        return self._options(options, hint, module, f"{path}.{key}")
+
+    def _options(
+        self, options: Sequence[Mapping[str, object]], hint: str, module: str, path: str
     ) -> _TypeInfo:
         infos = [
-            self._type(_mapping(option), f"{hint}Option{index}", module, f"{path}[{index}]")
+            self._type(option, f"{hint}Option{index}", module, f"{path}[{index}]")
             for index, option in enumerate(options)
         ]
         annotations: list[str] = []
+        nullable = False
         for info in infos:
-            if info.annotation not in annotations:
-                annotations.append(info.annotation)
-        if nullable and "None" not in annotations:
-            annotations.append("None")
-        merged = _TypeInfo(
-            " | ".join(annotations), infos[0].example if infos else None, kind="union"
-        )
+            if info.annotation == "None" or info.nullable:
+                nullable = True
+            if info.annotation == "None":
+                continue
+            info.nullable = False
+            text = info.inline()
+            if text not in annotations:
+                annotations.append(text)
+        if not annotations:
+            return _TypeInfo("None", None, violations=[_wrong("null")], kind="null")
+        merged = _TypeInfo(" | ".join(annotations), infos[0].example, kind="union")
+        if len(annotations) == 1:
+            merged.kind = "union-single"
+        merged.nullable = nullable
         for info in infos:
-            merged.imports |= info.imports
-            merged.model_refs |= info.model_refs
-            merged.enum_refs |= info.enum_refs
+            merged.absorb(info)
         return merged
+
+    # -- references -----------------------------------------------------------
 
     def _ref(self, ref: str, module: str, path: str) -> _TypeInfo:
         match = re.fullmatch(r"#/(?:definitions|\$defs)/([^/]+)", ref)
-        if match is None or match.group(1) not in self._definitions:
+        if match is not None and match.group(1) in self._definitions:
+            target = match.group(1)
+            return self._named(
+                ref, pascal_case(target), _mapping(self._definitions[target]),
+                "model_definitions", f"definitions.{target}",
+            )  # fmt: skip
+        if ref == "#" and self._root is not None:
+            return self._model_info(self._root[0])
+        target_schema = self._resolve_pointer(ref, path)
+        last = ref.rstrip("/").rsplit("/", 1)[-1]
+        return self._named(ref, pascal_case(last) or "Ref", target_schema, module, ref)
+
+    def _named(
+        self, ref: str, stem: str, target: Mapping[str, object], module: str, path: str
+    ) -> _TypeInfo:
+        if not _is_object_schema(target):
+            return self._type(target, stem, module, path)
+        name = self._by_pointer.get(ref) or _unique(f"Model{stem}", self.models)
+        self._by_pointer[ref] = name
+        if name not in self.models and name not in self._resolving:
+            self.add_model(name, target, module=module, path=path)
+        return self._model_info(name)
+
+    def _model_info(self, name: str) -> _TypeInfo:
+        ready = name in self.models
+        example: Json = self.models[name].valid_payload if ready else None
+        kind = "model" if ready else "recursive"
+        info = _TypeInfo(name, example, violations=[_wrong("object")], kind=kind)
+        info.model_refs.add(name)
+        return info
+
+    def _resolve_pointer(self, ref: str, path: str) -> Mapping[str, object]:
+        match = re.fullmatch(r"#/(?:definitions|\$defs)/([^/]+)", ref)
+        if match is not None and match.group(1) in self._definitions:
+            return _mapping(self._definitions[match.group(1)])
+        document: object = self._root[1] if self._root is not None else None
+        if _POINTER_REF.fullmatch(ref) is None or document is None:
             raise GenerationError(
                 f"{self._source}: {path}.$ref: '{ref}' does not name an entry of 'definitions'"
             )
-        target = match.group(1)
-        target_schema = _mapping(self._definitions[target])
-        if not _mapping(target_schema.get("properties")):
-            return self._type(target_schema, pascal_case(target), module, f"definitions.{target}")
-        name = f"Model{pascal_case(target)}"
-        if name not in self.models and name not in self._resolving:
-            self._resolving.add(name)
-            self.add_model(
-                name, target_schema, module="model_definitions", path=f"definitions.{target}"
-            )
-            self._resolving.discard(name)
-        example = self.models[name].valid_payload if name in self.models else {}
-        return _TypeInfo(
-            name, example, violations=[_wrong("object")], model_refs={name}, kind="model"
-        )
+        for part in ref[2:].split("/") if len(ref) > 1 else ():
+            part = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(document, Mapping) and part in document:
+                document = document[part]
+            elif isinstance(document, list) and part.isdigit() and int(part) < len(document):
+                document = document[int(part)]
+            else:
+                raise GenerationError(
+                    f"{self._source}: {path}.$ref: '{ref}' does not name an entry of 'definitions'"
+                )
+        return self._check_schema(document, path)
 
-    def _deref(self, schema: Mapping[str, object], path: str) -> Mapping[str, object]:
+    # -- checks ---------------------------------------------------------------
+
+    def _check_schema(self, schema: object, path: str) -> Mapping[str, object]:
+        if schema is True:
+            return {}
+        if schema is False:
+            return {"not": {}}
         if not isinstance(schema, Mapping):
             raise GenerationError(f"{self._source}: {path}: expected a JSON Schema object")
         return schema
+
+    def _note_unsupported(self, schema: Mapping[str, object], path: str) -> None:
+        for key in schema:
+            key = str(key)
+            if key in _ENFORCED or key in _ANNOTATIONS or key.startswith("x-"):
+                continue
+            if key == "nullable":
+                self.warn(path, key, "not a JSON Schema keyword: ignored (use type: [..., null])")
+            else:
+                self.warn(path, key, "not enforced by the generated model")
 
 
 # -- helpers ------------------------------------------------------------------
@@ -541,11 +940,15 @@ class SchemaTranslator:
 def _number(kind: str, schema: Mapping[str, object], path: str, source: str) -> _TypeInfo:
     is_int = kind == "integer"
     info = _TypeInfo(
-        "int" if is_int else "float",
+        "int" if is_int else "StrictFloat",
         0,
         violations=[_wrong(kind)],
         kind="int" if is_int else "float",
     )
+    if is_int:
+        info.validator("BeforeValidator", "_json_integer", "_json_integer")
+    else:
+        info.imports.add("pydantic:StrictFloat")
     bounds = _bounds(schema)
     step = 1 if is_int else 0.5
     low, high = _inclusive(bounds, step)
@@ -663,6 +1066,61 @@ def _different(value: Json) -> Json:
     if isinstance(value, int | float):
         return value + 1
     return "__other__"
+
+
+def _member_check(info: _TypeInfo, listed: str) -> None:
+    """Compare the raw value by JSON equality (``True`` is not ``1``, ``1.0`` is)."""
+    info.imports.add("functools:partial")
+    items = f"({listed},)" if "," not in listed else f"({listed})"
+    info.validator("BeforeValidator", f"partial(_member_of, {items})", "_member_of")
+
+
+def _untyped() -> _TypeInfo:
+    return _TypeInfo("JsonValue", "value", imports={"pydantic:JsonValue"}, kind="json")
+
+
+def _assertions(schema: Mapping[str, object]) -> set[str]:
+    return {str(k) for k in schema if k in _ENFORCED}
+
+
+def _schema_or_empty(value: object) -> Mapping[str, object]:
+    if value is False:
+        return {"not": {}}
+    return value if isinstance(value, Mapping) else {}
+
+
+def _is_object_schema(schema: Mapping[str, object]) -> bool:
+    return "object" in _types(schema) and any(
+        k in schema for k in ("properties", "patternProperties", "required", "allOf")
+    )
+
+
+def _disjoint(options: Sequence[Mapping[str, object]]) -> bool:
+    """Whether at most one option can match any instance (by type or const)."""
+    kinds: list[str] = []
+    for option in options:
+        if "const" in option:
+            kinds.append(f"const:{option['const']!r}")
+            continue
+        types = _types(option)
+        if len(types) != 1 or "enum" in option:
+            return False
+        kinds.append("number" if types[0] == "integer" else types[0])
+    return len(kinds) == len(set(kinds))
+
+
+def _default_is_valid(
+    schema: Mapping[str, object], value: Json, definitions: Mapping[str, object]
+) -> bool:
+    """Whether ``value`` satisfies ``schema`` (a JSON Schema validator never checks defaults)."""
+    document = {**schema, "$defs": dict(definitions), "definitions": dict(definitions)}
+    try:
+        validator = jsonschema.Draft202012Validator(
+            document, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        )
+        return bool(validator.is_valid(value))
+    except (jsonschema.exceptions.SchemaError, referencing.exceptions.Unresolvable):
+        return True
 
 
 def _types(schema: Mapping[str, object]) -> list[str]:

@@ -11,11 +11,14 @@ import textwrap
 from collections.abc import Iterable, Mapping
 
 __all__ = [
+    "annotated_name",
     "docstring",
     "field_kwargs",
     "import_block",
     "literal",
     "string_literal_lines",
+    "wrap_expression",
+    "wrap_lines",
 ]
 
 _WIDTH = 100
@@ -184,3 +187,128 @@ def _from_line(module: str, names: Iterable[str]) -> str:
         return line
     inner = "".join(f"    {name},\n" for name in ordered)
     return f"from {module} import (\n{inner})"
+
+
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+
+
+def _scan(text: str) -> list[int]:
+    """Bracket depth before each character; -1 inside string literals."""
+    depths: list[int] = []
+    depth, quote, index = 0, "", 0
+    while index < len(text):
+        char = text[index]
+        if quote:
+            depths.append(-1)
+            if char == "\\" and index + 1 < len(text):
+                depths.append(-1)
+                index += 2
+                continue
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+            depths.append(-1)
+        else:
+            if char in ")]}":
+                depth -= 1
+            depths.append(depth)
+            if char in _OPEN:
+                depth += 1
+        index += 1
+    return depths
+
+
+def _split_top(text: str, separator: str) -> list[str]:
+    depths = _scan(text)
+    parts, start = [], 0
+    index = 0
+    while index < len(text):
+        if depths[index] == 0 and text.startswith(separator, index):
+            parts.append(text[start:index].strip())
+            start = index + len(separator)
+            index = start
+            continue
+        index += 1
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
+
+
+def _groups(text: str) -> list[tuple[int, int]]:
+    """``(open, close)`` indexes of the bracket groups at depth 0."""
+    depths = _scan(text)
+    groups, start = [], -1
+    for index, char in enumerate(text):
+        if depths[index] != 0:
+            continue
+        if char in _OPEN:
+            start = index
+        elif char in ")]}" and start >= 0:
+            groups.append((start, index))
+            start = -1
+    return groups
+
+
+def wrap_expression(text: str, *, indent: int, width: int = _WIDTH) -> str:
+    """``text`` (a Python expression starting at column ``indent``) split like ``ruff format``.
+
+    The widest bracket group is opened one item per line, recursively, until
+    every line fits; a line that cannot be split (one long string) is marked
+    ``# noqa: E501``.
+    """
+    if indent + len(text) <= width:
+        return text
+    if len(_split_top(text, " | ")) > 1:
+        text = f"({text})"
+    groups = _groups(text)
+    if not groups:
+        return text
+    start, end = max(groups, key=lambda g: g[1] - g[0])
+    inner = text[start + 1 : end]
+    pad = " " * (indent + 4)
+    items = _split_top(inner, ", ")
+    if len(items) > 1:
+        body = "".join(
+            f"{pad}{wrap_expression(item, indent=indent + 4, width=width - 1)},\n" for item in items
+        )
+    else:
+        members = _split_top(inner, " | ")
+        lines = [wrap_expression(members[0], indent=indent + 4, width=width)]
+        lines += [
+            "| " + wrap_expression(m, indent=indent + 6, width=width) for m in members[1:]
+        ]
+        body = "".join(f"{pad}{line}\n" for line in lines)
+    return f"{text[: start + 1]}\n{body}{' ' * indent}{text[end:]}"
+
+
+def _mark_long(text: str, width: int) -> str:
+    return "\n".join(
+        f"{line}  # noqa: E501" if len(line) > width else line for line in text.split("\n")
+    )
+
+
+def annotated_name(name: str, annotation: str, *, indent: int, width: int = _WIDTH) -> str:
+    """``name: annotation`` for a class body at ``indent``, wrapped to fit ``width``.
+
+    The template writes `` = Field(`` after it, hence the reserved room.
+    """
+    head = f"{name}: {annotation}"
+    if indent + len(head) + len(" = Field(") <= width:
+        return head
+    if len(_split_top(annotation, " | ")) > 1 or not _groups(annotation):
+        annotation = f"({annotation})"
+    wrapped = wrap_expression(
+        f"{name}: {annotation}", indent=indent, width=width - len(" = Field(")
+    )
+    return _mark_long(wrapped, width)
+
+
+def wrap_lines(lines: Iterable[str], *, indent: int, width: int = _WIDTH) -> list[str]:
+    """Each source line wrapped (continuations indented from ``indent``)."""
+    out: list[str] = []
+    for line in lines:
+        stripped = line.lstrip(" ")
+        own = indent + len(line) - len(stripped)
+        text = _mark_long(" " * own + wrap_expression(stripped, indent=own, width=width), width)
+        out.append(text[indent:])
+    return out

@@ -15,7 +15,8 @@ Every non-test module:
 
 - ``ONEX004`` raised errors are ``ModelOnexError`` (or a class of the module
   deriving from it); re-raises, ``raise exc`` of a caught variable, pydantic
-  validators raising ``ValueError``/``TypeError``/``AssertionError``,
+  validators (decorated, or module functions passed to ``BeforeValidator``
+  and the other ``*Validator`` markers) raising ``ValueError``/``TypeError``/``AssertionError``,
   abstract methods raising ``NotImplementedError`` and ``SystemExit`` under
   ``if __name__ == "__main__":`` are allowed;
 - ``ONEX005`` no ``print``/``pprint``/``sys.stdout.write`` outside an
@@ -55,6 +56,7 @@ __all__ = ["ONEXComplianceValidator"]
 _NAME_RE = re.compile(r"^Node([A-Z][A-Za-z0-9]*?)(Effect|Compute|Reducer|Orchestrator)$")
 _VALIDATOR_DECORATORS = {"field_validator", "model_validator", "validator", "root_validator"}
 _VALIDATOR_ERRORS = {"ValueError", "TypeError", "AssertionError", "PydanticCustomError"}
+_VALIDATOR_MARKERS = {"AfterValidator", "BeforeValidator", "PlainValidator", "WrapValidator"}
 _PRINT_CALLS = {"print", "pprint", "pprint.pprint", "sys.stdout.write", "sys.stderr.write"}
 _WRAPPERS = {"Optional", "Annotated", "None"}
 _Func = ast.FunctionDef | ast.AsyncFunctionDef
@@ -67,6 +69,16 @@ def _pascal(text: str) -> str:
 
 def _a(word: str) -> str:
     return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def _marked_validators(source: ParsedSource) -> set[str]:
+    """Names passed (directly or inside a call) to ``BeforeValidator(...)`` and kin."""
+    names: set[str] = set()
+    for call in source.nodes(ast.Call):
+        if dotted_name(call.func).rsplit(".", 1)[-1] in _VALIDATOR_MARKERS:
+            for arg in call.args:
+                names.update(n.id for n in ast.walk(arg) if isinstance(n, ast.Name))
+    return names
 
 
 def _decorator_names(func: _Func) -> set[str]:
@@ -208,6 +220,7 @@ class ONEXComplianceValidator:
 
     def _check_raises(self, source: ParsedSource, sink: FindingSink) -> None:
         allowed = _class_closure(source, {"ModelOnexError"})
+        marked = _marked_validators(source)
         for node in source.nodes(ast.Raise):
             if node.exc is None:
                 continue
@@ -217,7 +230,10 @@ class ONEXComplianceValidator:
                 continue
             func = source.enclosing_function(node)
             decorators = _decorator_names(func) if func else set()
-            if decorators & _VALIDATOR_DECORATORS and name in _VALIDATOR_ERRORS:
+            is_validator = bool(decorators & _VALIDATOR_DECORATORS) or (
+                func is not None and func.name in marked
+            )
+            if is_validator and name in _VALIDATOR_ERRORS:
                 continue
             if name == "NotImplementedError" and "abstractmethod" in decorators:
                 continue
