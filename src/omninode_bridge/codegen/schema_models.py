@@ -667,9 +667,9 @@ class SchemaTranslator:
             raise GenerationError(f"{self._source}: {path}.enum: an enum needs at least one value")
         nullable = None in values
         values = [v for v in values if v is not None]
-        bad = Violation(keyword, "__not_a_member__" if keyword == "enum" else _different(values[0]))
         if not values:
             return _TypeInfo("None", None, violations=[_wrong("null")], kind="null")
+        bad = Violation(keyword, "__not_a_member__" if keyword == "enum" else _different(values[0]))
         if all(isinstance(v, str) for v in values):
             if keyword == "enum":
                 name = self._enum_class(hint, [str(v) for v in values], schema)
