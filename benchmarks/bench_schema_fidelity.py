@@ -84,10 +84,11 @@ def generate_ours(cases: dict[str, dict[str, Any]], work: Path) -> dict[str, Any
     source.mkdir()
     for name, case in cases.items():
         (source / f"{name}.yaml").write_text(contract_text(name, case["schema"]), "utf-8")
-    seconds, done = _run([_tool("omninode") or "omninode", "generate", str(source), "--out", str(out)], work)
+    seconds, done = _run(
+        [_tool("omninode") or "omninode", "generate", str(source), "--out", str(out)], work
+    )
     modules = {
-        name: out / f"fid_{name}_compute" / "v1_0_0" / "models" / "model_input.py"
-        for name in cases
+        name: out / f"fid_{name}_compute" / "v1_0_0" / "models" / "model_input.py" for name in cases
     }
     return {"seconds": seconds, "returncode": done.returncode, "log": done.stderr[-2000:],
             "root": out, "modules": modules, "package": True}  # fmt: skip

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from omninode_bridge.codegen.schema_models import MISSING, FieldSpec, ModelSpec, SchemaTranslator
+from omninode_bridge.codegen.schema_models import (
+    MISSING,
+    FieldSpec,
+    ModelSpec,
+    SchemaTranslator,
+    SchemaWarning,
+)
 from omninode_bridge.errors import GenerationError
 
 SCHEMA = {
@@ -49,16 +55,21 @@ def test_types_and_annotations(translator: SchemaTranslator) -> None:
     annotations = {f.json_name: f.annotation for f in model.fields}
     assert annotations == {
         "name": "str",
-        "count": "int",
-        "ratio": "float",
+        "count": "Annotated[int, BeforeValidator(_json_integer)]",
+        "ratio": "StrictFloat",
         "mode": "EnumThingMode",
-        "when": "datetime | None",
+        "when": (
+            "Annotated[AwareDatetime, BeforeValidator(_format_date_time), "
+            "BeforeValidator(_json_string)] | None"
+        ),
         "tags": "list[str] | None",
         "owner": "ModelThingOwner | None",
-        "extra": "dict[str, int] | None",
+        "extra": "dict[str, Annotated[int, BeforeValidator(_json_integer)]] | None",
         "anything": "JsonValue | None",
         "maybe": "str | None",
-        "level": "Literal[1, 2, 3] | None",
+        "level": (
+            "Annotated[Literal[1, 2, 3], BeforeValidator(partial(_member_of, (1, 2, 3)))] | None"
+        ),
         "ref": "ModelPoint | None",
     }
     assert model.forbid_extra
@@ -122,7 +133,6 @@ def test_identical_enums_are_shared() -> None:
             "no integer satisfies",
         ),
         ({"properties": {"a": {"enum": []}}}, "at least one value"),
-        ({"properties": {"a-b": {}, "a_b": {}}}, "collides"),
     ],
 )
 def test_untranslatable_schemas_name_the_path(schema: dict[str, object], message: str) -> None:
@@ -135,3 +145,83 @@ def test_untranslatable_schemas_name_the_path(schema: dict[str, object], message
 
 def test_missing_marker_is_distinct() -> None:
     assert repr(MISSING) == "MISSING"
+
+
+def test_colliding_and_reserved_names_get_safe_names_with_aliases() -> None:
+    schema = {
+        "properties": {
+            "fooBar": {},
+            "foo_bar": {},
+            "str": {},
+            "model_dump": {},
+            "class": {},
+        }
+    }
+    model = SchemaTranslator().add_model("ModelM", schema, module="m", path="p")
+    names = {f.json_name: (f.name, f.alias) for f in model.fields}
+    assert names == {
+        "fooBar": ("foo_bar_2", "fooBar"),
+        "foo_bar": ("foo_bar", None),
+        "str": ("str_", "str"),
+        "model_dump": ("model_dump_", "model_dump"),
+        "class": ("class_", "class"),
+    }
+
+
+def test_nested_constraints_and_null_branches_are_kept() -> None:
+    schema = {
+        "properties": {
+            "u": {"anyOf": [{"type": "string", "maxLength": 3}, {"type": "null"}]},
+            "items": {"type": "array", "items": {"type": "string", "minLength": 2}},
+            "z": {"type": "null"},
+        }
+    }
+    model = SchemaTranslator().add_model("ModelM", schema, module="m", path="p")
+    assert field(model, "u").annotation == "Annotated[str, Field(max_length=3)] | None"
+    assert field(model, "items").annotation == "list[Annotated[str, Field(min_length=2)]] | None"
+    assert field(model, "z").annotation == "None"
+    assert not field(model, "u").rejects_null
+    assert field(model, "items").rejects_null
+
+
+def test_a_default_that_breaks_its_schema_is_not_validated_and_warned() -> None:
+    t = SchemaTranslator()
+    schema = {"properties": {"n": {"type": "integer", "minimum": 5, "default": 1}}}
+    model = t.add_model("ModelM", schema, module="m", path="p")
+    assert not field(model, "n").validate_default
+    assert (
+        SchemaWarning("p.properties.n", "default", "the default breaks the property's own schema")
+        in t.warnings
+    )
+
+
+def test_unenforced_keywords_are_reported_with_their_path() -> None:
+    t = SchemaTranslator()
+    schema = {
+        "properties": {
+            "a": {"type": "string", "not": {"const": "x"}},
+            "b": {"type": "string", "format": "iri"},
+        },
+        "dependentRequired": {"a": ["b"]},
+    }
+    t.add_model("ModelM", schema, module="m", path="input_schema")
+    found = {(w.path, w.keyword) for w in t.warnings}
+    assert found == {
+        ("input_schema.properties.a", "not"),
+        ("input_schema.properties.b", "format"),
+        ("input_schema", "dependentRequired"),
+    }
+
+
+def test_all_of_root_and_recursive_root_ref() -> None:
+    t = SchemaTranslator()
+    schema = {
+        "allOf": [
+            {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]},
+            {"properties": {"kids": {"type": "array", "items": {"$ref": "#"}}}},
+        ]
+    }
+    model = t.add_model("ModelTree", schema, module="m", path="p")
+    assert [f.json_name for f in model.fields] == ["a", "kids"]
+    assert field(model, "a").required
+    assert field(model, "kids").annotation == "list[ModelTree] | None"

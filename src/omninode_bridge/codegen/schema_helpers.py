@@ -27,11 +27,11 @@ class Helper:
     needs: tuple[str, ...] = ()
 
 
-def _check(name: str, test: str, message: str, *, regex: str | None = None) -> Helper:
+def _check(name: str, bad: str, message: str, *, regex: str | None = None) -> Helper:
     lines = []
     lines.append(
         f"def {name}(value: object) -> object:\n"
-        f"    if isinstance(value, str) and not ({test}):\n"
+        f"    if isinstance(value, str) and {bad}:\n"
         f"        raise ValueError({message!r})\n"
         "    return value\n"
     )
@@ -47,9 +47,7 @@ _HOST = (
     r"r'^(?=.{1,253}\.?$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
     r"(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$'"
 )
-_DURATION = (
-    r"r'^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$'"
-)
+_DURATION = r"r'^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$'"
 _POINTER = r"r'^(/([^~/]|~[01])*)*$'"
 
 #: ``format`` value -> (regex source, message).
@@ -71,11 +69,11 @@ def _format_helpers() -> dict[str, str]:
     names: dict[str, str] = {}
     for fmt, (regex, message) in _FORMAT_TESTS.items():
         name = "_format_" + fmt.replace("-", "_")
-        HELPERS[name] = _check(name, f"re.fullmatch({regex}, value)", message, regex=regex)
+        HELPERS[name] = _check(name, f"re.fullmatch({regex}, value) is None", message, regex=regex)
         names[fmt] = name
-    HELPERS["_format_email"] = _check("_format_email", '"@" in value', "expected an email")
+    HELPERS["_format_email"] = _check("_format_email", '"@" not in value', "expected an email")
     names["email"] = "_format_email"
-    HELPERS["_format_ipv6"] = _check("_format_ipv6", '"%" not in value', "expected an IPv6")
+    HELPERS["_format_ipv6"] = _check("_format_ipv6", '"%" in value', "expected an IPv6")
     names["ipv6"] = "_format_ipv6"
     HELPERS["_format_regex"] = Helper(
         "def _format_regex(value: object) -> object:\n"

@@ -53,15 +53,15 @@ def _combine(
             right.add("integer")
         common = [t for t in left if t in right]
         return common[0] if len(common) == 1 else sorted(common)
-    if key in _LOWER and _is_number(old) and _is_number(new):
-        return max(old, new)  # type: ignore[type-var]
-    if key in _UPPER and _is_number(old) and _is_number(new):
-        return min(old, new)  # type: ignore[type-var]
+    if isinstance(old, int | float) and isinstance(new, int | float):
+        if key in _LOWER:
+            return max(old, new)
+        if key in _UPPER:
+            return min(old, new)
     if key in ("description", "title", "examples", "default", "$comment"):
         return old
-    if key in ("anyOf", "oneOf", "allOf") and isinstance(old, list) and isinstance(new, list):
-        if key == "allOf":
-            return [*old, *new]
+    if key == "allOf" and isinstance(old, list) and isinstance(new, list):
+        return [*old, *new]
     warn(path, key, f"allOf members give different '{key}' values; the first is used")
     return old
 
@@ -70,7 +70,3 @@ def _type_set(value: object) -> set[str]:
     if isinstance(value, str):
         return {value}
     return {str(item) for item in value} if isinstance(value, list) else set()
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -436,17 +436,28 @@ class SchemaTranslator:
         if not patterns and low is None and high is None:
             if typed_extra is not None:
                 owner.imports.add("pydantic:Field")
-                lines[:0] = ["", f"__pydantic_extra__: dict[str, {typed_extra}] = Field(init=False)"]
+                lines[:0] = [
+                    "",
+                    f"__pydantic_extra__: dict[str, {typed_extra}] = Field(init=False)",
+                ]
                 return lines, "allow"
             return lines, "forbid" if additional is False else "ignore"
         body = ["if not isinstance(data, dict):", "    return data"]
         if low is not None:
-            body += [f"if len(data) < {low}:", f"    raise ValueError('fewer than {low} properties')"]
+            body += [
+                f"if len(data) < {low}:",
+                f"    raise ValueError('fewer than {low} properties')",
+            ]
         if high is not None:
-            body += [f"if len(data) > {high}:", f"    raise ValueError('more than {high} properties')"]
+            body += [
+                f"if len(data) > {high}:",
+                f"    raise ValueError('more than {high} properties')",
+            ]
         checks = self._pattern_checks(name, patterns, owner, module, path)
         known = {f.json_name for f in fields}
-        if additional is False or typed_extra is not None:
+        if additional is not False and typed_extra is None:
+            checks = [line for line in checks if "matched = True" not in line]
+        else:
             rejected = (
                 'raise ValueError(f"unexpected property {key!r}")'
                 if additional is False
@@ -454,13 +465,19 @@ class SchemaTranslator:
             )
             if typed_extra is not None:
                 owner.imports.add("pydantic:TypeAdapter")
-            condition = "not matched" if checks else "True"
-            if known:
-                condition += f" and key not in {sorted(known)!r}"
-            checks += [f"if {condition.removeprefix('True and ')}:", f"    {rejected}"]
+            conditions = (["not matched"] if checks else []) + (
+                [f"key not in {sorted(known)!r}"] if known else []
+            )
+            if conditions:
+                checks += [f"if {' and '.join(conditions)}:", f"    {rejected}"]
+            else:
+                checks.append(rejected)
         if checks:
             loop = ["matched = False"] if any("matched" in c for c in checks) else []
-            body += ["for key, value in data.items():"]
+            uses_key = any("key" in c for c in checks)
+            body += [
+                "for key, value in data.items():" if uses_key else "for value in data.values():"
+            ]
             body += [f"    {line}" for line in loop + checks]
         owner.imports.add("pydantic:model_validator")
         lines += [
@@ -524,8 +541,8 @@ class SchemaTranslator:
             valid = _default_is_valid(schema, default_value, self._definitions)
             if not valid:
                 self.warn(path, "default", "the default breaks the property's own schema")
-            validate_default = valid and default_value is not None and info.kind not in (
-                _CHECKABLE_DEFAULTS
+            validate_default = (
+                valid and default_value is not None and info.kind not in (_CHECKABLE_DEFAULTS)
             )
         elif optional:
             default_src = "None"
@@ -681,13 +698,12 @@ class SchemaTranslator:
             literal = ", ".join(repr(v) for v in values)
             info = _TypeInfo(f"Literal[{literal}]", values[0], violations=[bad], kind="literal")
             info.imports.add("typing:Literal")
-            _member_check(info, literal)
+            _member_check(info, values)
         else:
             numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
             info = _TypeInfo("StrictFloat" if numbers else "JsonValue", values[0], violations=[bad])
             info.imports.add("pydantic:StrictFloat" if numbers else "pydantic:JsonValue")
-            listed = ", ".join(repr(v) for v in values)
-            _member_check(info, listed)
+            _member_check(info, values)
         info.nullable = nullable
         return info
 
@@ -790,9 +806,14 @@ class SchemaTranslator:
 
     def _object(self, schema: Mapping[str, object], hint: str, module: str, path: str) -> _TypeInfo:
         extra = schema.get("additionalProperties")
-        shaped = any(
-            k in schema for k in ("properties", "patternProperties", "required", "minProperties")
-        ) or "maxProperties" in schema or extra is False
+        shaped = (
+            any(
+                k in schema
+                for k in ("properties", "patternProperties", "required", "minProperties")
+            )
+            or "maxProperties" in schema
+            or extra is False
+        )
         if shaped:
             name = _unique(f"Model{hint}", self.models)
             model = self.add_model(name, schema, module=module, path=path)
@@ -804,7 +825,9 @@ class SchemaTranslator:
                 kind="model",
             )
         value = (
-            self._type(_schema_or_empty(extra), f"{hint}Value", module, f"{path}.additionalProperties")
+            self._type(
+                _schema_or_empty(extra), f"{hint}Value", module, f"{path}.additionalProperties"
+            )
             if isinstance(extra, Mapping)
             else _untyped()
         )
@@ -820,7 +843,10 @@ class SchemaTranslator:
     def _union(
         self, schema: Mapping[str, object], key: str, hint: str, module: str, path: str
     ) -> _TypeInfo:
-        options = [self._check_schema(o, f"{path}.{key}[{i}]") for i, o in enumerate(_sequence(schema[key]))]
+        options = [
+            self._check_schema(o, f"{path}.{key}[{i}]")
+            for i, o in enumerate(_sequence(schema[key]))
+        ]
         siblings = {k: v for k, v in schema.items() if k != key and k in _ENFORCED}
         if siblings:
             options = [merge_all_of([siblings, o], path=path, warn=self.warn) for o in options]
@@ -1068,11 +1094,10 @@ def _different(value: Json) -> Json:
     return "__other__"
 
 
-def _member_check(info: _TypeInfo, listed: str) -> None:
+def _member_check(info: _TypeInfo, values: Sequence[Json]) -> None:
     """Compare the raw value by JSON equality (``True`` is not ``1``, ``1.0`` is)."""
     info.imports.add("functools:partial")
-    items = f"({listed},)" if "," not in listed else f"({listed})"
-    info.validator("BeforeValidator", f"partial(_member_of, {items})", "_member_of")
+    info.validator("BeforeValidator", f"partial(_member_of, {tuple(values)!r})", "_member_of")
 
 
 def _untyped() -> _TypeInfo:

@@ -274,9 +274,7 @@ def wrap_expression(text: str, *, indent: int, width: int = _WIDTH) -> str:
     else:
         members = _split_top(inner, " | ")
         lines = [wrap_expression(members[0], indent=indent + 4, width=width)]
-        lines += [
-            "| " + wrap_expression(m, indent=indent + 6, width=width) for m in members[1:]
-        ]
+        lines += ["| " + wrap_expression(m, indent=indent + 6, width=width) for m in members[1:]]
         body = "".join(f"{pad}{line}\n" for line in lines)
     return f"{text[: start + 1]}\n{body}{' ' * indent}{text[end:]}"
 

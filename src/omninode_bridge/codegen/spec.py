@@ -102,6 +102,14 @@ def build_node_spec(contract: Contract) -> NodeSpec:
         )
     except GenerationError as exc:
         raise GenerationError(_locate(contract, str(exc))) from None
+    for warning in translator.warnings:
+        log.warning(
+            "codegen.schema_keyword_not_enforced",
+            contract=contract.display_path,
+            path=warning.path,
+            keyword=warning.keyword,
+            detail=warning.message,
+        )
     operations = tuple(
         OperationSpec(op.name, constant_name(op.name), " ".join(op.description.split()))
         for op in contract.operations
