@@ -25,10 +25,10 @@ import jsonschema
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from omninode_bridge.agents.workflows.codegen_workflow import OmniNodeTemplateEngine
 from omninode_bridge.codegen.checks import RUFF_SELECT
 from omninode_bridge.codegen.render import PackageRenderer
 from omninode_bridge.codegen.spec import build_node_spec
+from omninode_bridge.codegen.workflow import OmniNodeTemplateEngine
 from omninode_bridge.codegen.writer import Provenance
 from omninode_bridge.contracts import load_contract
 
@@ -167,3 +167,14 @@ def test_generated_models_pass_ruff(generated: Generated) -> None:
         cwd=generated.root, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_unenforced_keywords_are_contract_warnings_with_file_and_line(tmp_path: Path) -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "string", "not": {"const": "x"}}}}
+    path = tmp_path / "warn.yaml"
+    path.write_text(_contract("warn", schema), encoding="utf-8")
+    spec = build_node_spec(load_contract(path))
+    (warning,) = spec.schema_warnings
+    assert warning.warning
+    assert warning.field == "input_schema.properties.a.not"
+    assert warning.file.endswith("warn.yaml")

@@ -21,7 +21,7 @@ from omninode_bridge.codegen.schema_models import (
     Violation,
 )
 from omninode_bridge.contracts import Contract, SecurityValidationConfig
-from omninode_bridge.errors import GenerationError, OmniNodeError
+from omninode_bridge.errors import ContractProblem, GenerationError, OmniNodeError
 from omninode_bridge.logs import get_logger
 from omninode_bridge.onex.mixins import resolve_mixins
 
@@ -72,6 +72,8 @@ class NodeSpec:
     health_components: tuple[tuple[str, bool], ...]
     security: SecurityValidationConfig | None
     timeout_seconds: float | None
+    #: Schema keywords the models do not enforce (file, line, field), reported as warnings.
+    schema_warnings: tuple[ContractProblem, ...] = ()
 
     @property
     def package_path(self) -> str:
@@ -102,14 +104,6 @@ def build_node_spec(contract: Contract) -> NodeSpec:
         )
     except GenerationError as exc:
         raise GenerationError(_locate(contract, str(exc))) from None
-    for warning in translator.warnings:
-        log.warning(
-            "codegen.schema_keyword_not_enforced",
-            contract=contract.display_path,
-            path=warning.path,
-            keyword=warning.keyword,
-            detail=warning.message,
-        )
     operations = tuple(
         OperationSpec(op.name, constant_name(op.name), " ".join(op.description.split()))
         for op in contract.operations
@@ -156,6 +150,16 @@ def build_node_spec(contract: Contract) -> NodeSpec:
         health_components=_health_components(contract),
         security=_security(contract),
         timeout_seconds=contract.advanced_features.timeout_seconds,
+        schema_warnings=tuple(
+            ContractProblem(
+                contract.display_path,
+                contract.line_for(w.path),
+                f"{w.path}.{w.keyword}",
+                w.message,
+                warning=True,
+            )
+            for w in translator.warnings
+        ),
     )
 
 

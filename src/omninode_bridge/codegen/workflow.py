@@ -376,7 +376,10 @@ class CodegenWorkflow:
             check=run.check,
             duration_ms=(time.perf_counter() - started) * 1000,
             completed_at=datetime.now(UTC),
-            warnings=tuple(w for job in run.jobs if job.contract for w in job.contract.warnings),
+            warnings=(
+                *(w for job in run.jobs if job.contract for w in job.contract.warnings),
+                *(w for job in run.jobs if job.spec for w in job.spec.schema_warnings),
+            ),
             outcomes=tuple(_outcome(job) for job in run.jobs),
         )
         log.info(
