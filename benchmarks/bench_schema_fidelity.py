@@ -13,7 +13,9 @@ datamodel-code-generator (default options and ``--field-constraints``):
 * ``generation_s``: wall time of the CLI as a user runs it on all cases at
   once: ``omninode generate DIR --out OUT`` on contracts wrapping each schema
   as ``input_state``, and ``datamodel-codegen --input DIR ...`` on the
-  schema files; ``peer_over_ours`` is the ratio.
+  schema files, with its CPU seconds (``generation_cpu_s``, user + system,
+  steadier than wall time on a shared machine); ``peer_over_ours_*`` are the
+  ratios (above 1: ours is faster).
 
 The peer is skipped, with a note, when ``datamodel-codegen`` is not installed
 (``pip install -e '.[bench]'``).
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import resource
 import shutil
 import subprocess
 import sys
@@ -72,10 +75,22 @@ def _tool(name: str) -> str | None:
     return str(local) if local.exists() else shutil.which(name)
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _run(command: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
     started = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
     return time.perf_counter() - started, done
+
+
+def _timed(command: list[str], cwd: Path) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Wall and CPU seconds (user + system) of one command."""
+    cpu = _cpu()
+    seconds, done = _run(command, cwd)
+    return seconds, _cpu() - cpu, done
 
 
 def generate_ours(cases: dict[str, dict[str, Any]], work: Path) -> dict[str, Any]:
@@ -84,14 +99,13 @@ def generate_ours(cases: dict[str, dict[str, Any]], work: Path) -> dict[str, Any
     source.mkdir()
     for name, case in cases.items():
         (source / f"{name}.yaml").write_text(contract_text(name, case["schema"]), "utf-8")
-    seconds, done = _run(
-        [_tool("omninode") or "omninode", "generate", str(source), "--out", str(out)], work
-    )
+    command = [_tool("omninode") or "omninode", "generate", str(source), "--out", str(out)]
+    seconds, cpu, done = _timed(command, work)
     modules = {
         name: out / f"fid_{name}_compute" / "v1_0_0" / "models" / "model_input.py" for name in cases
     }
     return {"seconds": seconds, "returncode": done.returncode, "log": done.stderr[-2000:],
-            "root": out, "modules": modules, "package": True}  # fmt: skip
+            "root": out, "modules": modules, "package": True, "cpu": cpu}  # fmt: skip
 
 
 def generate_peer(
@@ -110,10 +124,10 @@ def generate_peer(
         "--output-model-type", "pydantic_v2.BaseModel", "--target-python-version", "3.11",
         "--class-name", "Model", *extra,
     ]  # fmt: skip
-    seconds, done = _run(command, work)
+    seconds, cpu, done = _timed(command, work)
     modules = {name: out / f"{name}.py" for name in cases}
     return {"seconds": seconds, "returncode": done.returncode, "log": done.stderr[-2000:],
-            "root": out, "modules": modules, "package": False}  # fmt: skip
+            "root": out, "modules": modules, "package": False, "cpu": cpu}  # fmt: skip
 
 
 def _load_model(root: Path, module_path: Path, pick: Callable[[Any], Any]) -> Any:
@@ -190,7 +204,9 @@ def mypy_clean(run: dict[str, Any], cases: dict[str, dict[str, Any]]) -> dict[st
     return result
 
 
-def _summary(per_case: dict[str, Any], clean: dict[str, bool], seconds: float) -> dict[str, Any]:
+def _summary(
+    per_case: dict[str, Any], clean: dict[str, bool], run: dict[str, Any]
+) -> dict[str, Any]:
     total = sum(r["instances"] for r in per_case.values())
     agree = sum(r["agree"] for r in per_case.values())
     return {
@@ -201,7 +217,8 @@ def _summary(per_case: dict[str, Any], clean: dict[str, bool], seconds: float) -
         "generated": sum(r["generated"] for r in per_case.values()),
         "imported": sum(r["imported"] for r in per_case.values()),
         "mypy_clean": sum(clean.values()),
-        "generation_s": round(seconds, 3),
+        "generation_s": round(run["seconds"], 3),
+        "generation_cpu_s": round(run["cpu"], 3),
         "per_case": per_case,
     }
 
@@ -216,13 +233,10 @@ def run(quick: bool = False) -> dict[str, Any]:
         work = Path(tmp)
         ours = generate_ours(cases, work)
         per_case = score(cases, ours, _ours_model)
-        for name, case in cases.items():
-            per_case[name]["mypy_clean"] = False
-            del case  # per-case mypy filled below
         clean = mypy_clean(ours, cases)
         for name, ok in clean.items():
             per_case[name]["mypy_clean"] = ok
-        results["ours"] = _summary(per_case, clean, ours["seconds"])
+        results["ours"] = _summary(per_case, clean, ours)
         results["ours"]["exit_code"] = ours["returncode"]
         if ours["returncode"]:
             results["ours"]["log"] = ours["log"]
@@ -235,11 +249,12 @@ def run(quick: bool = False) -> dict[str, Any]:
             peer_clean = mypy_clean(peer, cases)
             for name, ok in peer_clean.items():
                 peer_cases[name]["mypy_clean"] = ok
-            results[label] = _summary(peer_cases, peer_clean, peer["seconds"])
+            results[label] = _summary(peer_cases, peer_clean, peer)
     if "generation_s" in results.get("peer", {}):
-        results["peer_over_ours_time"] = round(
-            results["peer"]["generation_s"] / results["ours"]["generation_s"], 2
-        )
+        for key in ("generation_s", "generation_cpu_s"):
+            results[f"peer_over_ours_{key}"] = round(
+                results["peer"][key] / max(results["ours"][key], 1e-9), 2
+            )
     return results
 
 
