@@ -34,9 +34,6 @@ CASES = {
     ),
     "newline-pattern": ('    a:\n      type: string\n      pattern: "x\\ny"\n', "a.pattern", 18),
     "nul-pattern": ('    a:\n      type: string\n      pattern: "x\\0y"\n', "a.pattern", 18),
-    "model-dump-name": ("    model_dump:\n      type: string\n", "model_dump", 16),
-    "validate-name": ("    validate:\n      type: string\n", "validate", 16),
-    "bad-default": ("    n:\n      type: integer\n      default: abc\n", "n.default", 18),
     "negative-min-items": (
         "    n:\n      type: array\n      items: {type: string}\n      minItems: -5\n",
         "n.minItems",
@@ -57,6 +54,25 @@ def test_a_value_that_breaks_generated_code_exits_2_with_file_line_field(
     assert "Traceback" not in proc.stderr
     assert f"bad.yaml:{line}: input_schema.properties.{field}" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_pydantic_names_and_a_default_breaking_its_schema_generate_with_a_warning(
+    tmp_path: Path, home: Path
+) -> None:
+    body = (
+        "    model_dump:\n      type: string\n"
+        "    validate:\n      type: string\n"
+        "    n:\n      type: integer\n      default: abc\n"
+    )
+    (tmp_path / "ok.yaml").write_text(_HEAD + body, encoding="utf-8")
+    proc = omninode(["generate", "ok.yaml", "--out", "out"], cwd=tmp_path, env=cli_env(home))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    output = proc.stdout + proc.stderr
+    assert "input_schema.properties.n.default" in output
+    assert "the default breaks the property's own schema" in output
+    models = next((tmp_path / "out").rglob("models/model_input.py")).read_text(encoding="utf-8")
+    assert "model_dump_: str | None = Field(" in models
+    assert "alias='model_dump'" in models
 
 
 def test_an_invalid_forbidden_pattern_exits_2(tmp_path: Path, home: Path) -> None:

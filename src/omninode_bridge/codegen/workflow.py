@@ -378,7 +378,7 @@ class CodegenWorkflow:
             completed_at=datetime.now(UTC),
             warnings=(
                 *(w for job in run.jobs if job.contract for w in job.contract.warnings),
-                *(w for job in run.jobs if job.spec for w in job.spec.schema_warnings),
+                *(w for job in run.jobs for w in job.schema_warnings),
             ),
             outcomes=tuple(_outcome(job) for job in run.jobs),
         )

@@ -12,12 +12,15 @@ and ``file:line: field: message`` instead of surfacing as a crash later:
 * regexes: every ``pattern`` and every ``forbidden_patterns`` entry compiles
   with :mod:`re` and holds no control character (a newline or NUL in a regex
   is legal for :mod:`re` but not what a contract author means);
-* defaults: every ``default`` is valid against the schema it belongs to
-  (checked with :mod:`jsonschema`);
 * constraints: ``minItems``, ``maxLength``... are non-negative integers, each
   minimum is at most its maximum, ``multipleOf`` is positive;
-* field names: a property name must not shadow a pydantic ``BaseModel``
-  attribute (``model_dump``, ``validate``...), which would break the model.
+* field names: a property name is a string.
+
+A ``default`` that breaks its own schema and a property named like a
+``BaseModel`` attribute (``model_dump``) are not refused: the generated model
+does not validate defaults (as a JSON Schema validator does not) and gives such
+a property a safe attribute name with the JSON name as alias; the schema
+translator reports the default as a warning (file, line, field).
 """
 
 from __future__ import annotations
@@ -26,12 +29,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-from jsonschema import Draft7Validator
-from jsonschema.exceptions import SchemaError
-from pydantic import BaseModel
-
 from omninode_bridge.contracts.model import Contract
-from omninode_bridge.contracts.naming import snake_case
 from omninode_bridge.contracts.safe_yaml import YamlDocument, join_path
 from omninode_bridge.errors import ContractProblem
 
@@ -60,7 +58,6 @@ _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _SUBSCHEMA_MAPS: Final = ("properties", "definitions", "$defs", "patternProperties")
 _SUBSCHEMA_ONE: Final = ("items", "additionalProperties", "not", "additionalItems")
 _SUBSCHEMA_LISTS: Final = ("allOf", "anyOf", "oneOf")
-_RESERVED: Final = frozenset(name for name in dir(BaseModel) if not name.startswith("__"))
 
 
 def size_problems(document: YamlDocument, data: Mapping[str, Any]) -> list[ContractProblem]:
@@ -157,8 +154,6 @@ def _schema_problems(path: str, schema: dict[str, Any], *, depth: int) -> Iterat
         if message:
             yield f"{path}.pattern", message
     yield from _constraint_problems(path, schema)
-    if "default" in schema:
-        yield from _default_problems(path, schema)
     properties = schema.get("properties")
     if isinstance(properties, dict):
         for name in properties:
@@ -205,35 +200,7 @@ def _number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _default_problems(path: str, schema: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    if _has_ref(schema, depth=0):
-        return  # a reference resolves against the whole contract; the generator checks it
-    rules = {k: v for k, v in schema.items() if k not in ("default", "examples", "example")}
-    try:
-        validator = Draft7Validator(rules)
-        error = next(iter(validator.iter_errors(schema["default"])), None)
-    except (SchemaError, TypeError, ValueError, re.error):
-        return  # the schema itself is reported by the other checks
-    if error is not None:
-        yield (
-            f"{path}.default",
-            f"default {schema['default']!r} does not match its schema: {error.message}",
-        )
-
-
-def _has_ref(node: object, *, depth: int) -> bool:
-    if depth > 64:
-        return True
-    if isinstance(node, dict):
-        return "$ref" in node or any(_has_ref(v, depth=depth + 1) for v in node.values())
-    if isinstance(node, list):
-        return any(_has_ref(v, depth=depth + 1) for v in node)
-    return False
-
-
 def _name_problem(name: object) -> str | None:
     if not isinstance(name, str):
         return f"property name must be a string (got {name!r})"
-    if name in _RESERVED or snake_case(name) in _RESERVED:
-        return f"property name {name!r} shadows the pydantic BaseModel attribute; rename the field"
     return None

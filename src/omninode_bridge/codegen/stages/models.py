@@ -31,6 +31,7 @@ async def models(run: Run, job: Job, manager: TemplateManager) -> Mapping[str, A
         return {"skipped": "fresh"}
     contract = required(job.contract)
     job.spec = build_node_spec(contract)
+    job.schema_warnings = job.spec.schema_warnings
     provenance = Provenance(
         generator_version=GENERATOR_VERSION,
         contract_sha256=job.contract_sha256,

@@ -45,6 +45,8 @@ class Job:
     source_sha256: str = ""
     fresh: Manifest | None = None
     spec: NodeSpec | None = None
+    #: Schema keywords the models do not enforce; kept after ``spec`` is released.
+    schema_warnings: tuple[ContractProblem, ...] = ()
     renderer: PackageRenderer | None = None
     files: list[GeneratedFile] = field(default_factory=list)
     plan: PackagePlan | None = None
