@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 
-from omninode_bridge.codegen.telemetry import collect_run_telemetry
+from omninode_bridge.codegen.telemetry import RUN_GAUGES, collect_run_telemetry, run_gauges
 from omninode_bridge.config import load_settings
 from omninode_bridge.errors import OmniNodeError
 from omninode_bridge.events import LifecyclePublisher, create_event_bus
@@ -132,6 +132,7 @@ class RunHistory:
                 await recorder.detach()
         if publisher is not None:
             await publisher.detach()  # flushes the last events and their metrics rows
+            self._record_event_gauges(publisher)
             await _quietly(publisher.bus.close())
             if publisher.first_error is not None:
                 warn(
@@ -164,6 +165,32 @@ class RunHistory:
             await record_run_telemetry(self.recorder.store, telemetry)
         except OmniNodeError as exc:
             log.warning("generate.telemetry_not_recorded", error=str(exc))
+            return
+        if self.metrics is None:
+            return
+        run_id = telemetry.run_id
+        for name, value in run_gauges(telemetry).items():
+            self.metrics.record_gauge(name, value, RUN_GAUGES[name], correlation_id=run_id)
+        for outcome in telemetry.mixins:  # what `omninode mixins train` learns from
+            tags = {
+                "contract": outcome.contract,
+                "node_type": outcome.node_type,
+                "mixins": ",".join(outcome.mixins),
+            }
+            self.metrics.record_gauge(
+                "mixin_outcome", float(outcome.success), "passed", tags, correlation_id=run_id
+            )
+
+    def _record_event_gauges(self, publisher: LifecyclePublisher) -> None:
+        """The event processor's batch time and success rate, for the alert rules."""
+        numbers = publisher.processor.metrics()
+        if self.metrics is None or not numbers.total_events:
+            return
+        self.metrics.record_gauge(
+            "event_batch_processing_ms", numbers.avg_processing_duration_ms, "ms"
+        )
+        ok = numbers.total_events - numbers.failed_events
+        self.metrics.record_gauge("event_success_rate", ok / numbers.total_events, "ratio")
 
 
 def _metrics_of(workflow: CodegenWorkflow | None) -> MetricsCollector | None:

@@ -71,6 +71,14 @@ def serve(
     database: Annotated[
         bool, typer.Option("--database/--no-database", help="Read run history and analytics.")
     ] = True,
+    alert_interval: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            help="Seconds between evaluations of the alert rules on the store's new "
+            "metrics (0: off).",
+        ),
+    ] = 15.0,
 ) -> None:
     """Serve the runs pages, /metrics, /health and /api/* until interrupted.
 
@@ -88,11 +96,16 @@ def serve(
     configure_logging(settings)
     if alert_config is not None:
         load_alert_config(alert_config)
-    asyncio.run(_serve(settings, host, port, run_example, example_items, database, token))
+    asyncio.run(
+        _serve(settings, host, port, run_example, example_items, database, token, alert_interval)
+    )
 
 
-def _bind(sources: WebSources, host: str, port: int, token: str | None) -> WebServer:
-    app = create_app(sources, WebOptions(guard=GuardOptions(token=token)))
+def _bind(
+    sources: WebSources, host: str, port: int, token: str | None, alert_interval: float
+) -> WebServer:
+    options = WebOptions(guard=GuardOptions(token=token), alert_interval_seconds=alert_interval)
+    app = create_app(sources, options)
     try:
         return WebServer(app, host=host, port=port)
     except OSError as exc:
@@ -107,6 +120,7 @@ async def _serve(
     example_items: int,
     database: bool,
     token: str | None,
+    alert_interval: float = 15.0,
 ) -> None:
     loop = asyncio.get_running_loop()
     coordinator = SignalCoordinator()
@@ -125,7 +139,7 @@ async def _serve(
         run_history=run_history,
     )
     try:
-        server = _bind(sources, host, port, token)
+        server = _bind(sources, host, port, token, alert_interval)
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(signum, server.stop)

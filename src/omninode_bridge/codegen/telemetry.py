@@ -18,6 +18,10 @@ writes in one transaction:
   ``true_positive`` when its package failed its checks and a
   ``false_positive`` when the package passed them anyway; each pattern that
   stayed silent on a run whose modules all passed is one ``true_negative``.
+
+:func:`run_gauges` sums the run up in the gauges the built-in alert rules
+watch (``observability/alert_config.yaml``); the CLI records them in the
+run's metrics collector, so they land in ``agent_metrics`` with the rest.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import TYPE_CHECKING
 from omninode_bridge.codegen.render import TEMPLATE_IDS
 from omninode_bridge.codegen.results import CodegenWorkflowResult
 from omninode_bridge.codegen.template_models import TemplateType
+from omninode_bridge.intelligence.mixin_learning import predicted_set_score
 from omninode_bridge.persistence.run_telemetry import (
     FeedbackRow,
     MixinOutcomeRow,
@@ -42,7 +47,7 @@ if TYPE_CHECKING:
     from omninode_bridge.codegen.template_manager import TemplateManager
     from omninode_bridge.metrics import MetricsCollector
 
-__all__ = ["STAGE_PHASES", "collect_run_telemetry"]
+__all__ = ["RUN_GAUGES", "STAGE_PHASES", "collect_run_telemetry", "run_gauges"]
 
 #: Performance phase recorded for each stage of the pipeline.
 STAGE_PHASES: dict[str, str] = {
@@ -52,6 +57,17 @@ STAGE_PHASES: dict[str, str] = {
     "tests": "code_gen",
     "quality": "validation",
     "package": "persistence",
+}
+
+#: The run gauges :func:`run_gauges` computes, each with its unit.
+RUN_GAUGES: dict[str, str] = {
+    "template_cache_hit_rate": "ratio",
+    "validation_pass_rate": "ratio",
+    "quality_score": "score",
+    "mixin_compatibility_score": "score",
+    "mixin_prediction_accuracy": "ratio",
+    "pattern_accuracy": "ratio",
+    "pattern_false_positive_rate": "ratio",
 }
 
 _RULE_PATTERNS = {rule: name for name, rule in PATTERN_RULES.items()}
@@ -198,3 +214,45 @@ def _outcomes(telemetry: RunTelemetry, result: CodegenWorkflowResult) -> None:
                     metadata={"modules": len({v.target for v in telemetry.validations})},
                 )
             )
+
+
+def run_gauges(telemetry: RunTelemetry) -> dict[str, float]:
+    """The run's summary gauges (a gauge without data in this run is left out).
+
+    - ``template_cache_hit_rate``: hits / (hits + misses) of the run's template loads;
+    - ``validation_pass_rate``: verdicts that passed / all verdicts on generated files;
+    - ``quality_score``: mean score of the ``quality`` validator;
+    - ``mixin_compatibility_score``: lowest predicted compatibility of a
+      contract's mixin set (catalogue rules, see ``intelligence.mixin_learning``);
+    - ``mixin_prediction_accuracy``: contracts whose prediction (score >= 0.5
+      means "works") matched the outcome (package passed its checks) / contracts
+      with mixins; a prediction of failure that fails counts as right;
+    - ``pattern_accuracy``: (true positives + true negatives) / feedback rows;
+    - ``pattern_false_positive_rate``: false positives / feedback rows.
+    """
+    gauges: dict[str, float] = {}
+    hits = sum(t.hits for t in telemetry.templates)
+    loads = hits + sum(t.misses for t in telemetry.templates)
+    if loads:
+        gauges["template_cache_hit_rate"] = hits / loads
+    if telemetry.validations:
+        passed = sum(v.passed for v in telemetry.validations)
+        gauges["validation_pass_rate"] = passed / len(telemetry.validations)
+    quality = [
+        v.score for v in telemetry.validations if v.validator == "quality" and v.score is not None
+    ]
+    if quality:
+        gauges["quality_score"] = sum(quality) / len(quality)
+    if telemetry.mixins:
+        scores = [predicted_set_score(m.node_type, m.mixins) for m in telemetry.mixins]
+        gauges["mixin_compatibility_score"] = min(scores)
+        right = sum(
+            (score >= 0.5) == m.success for score, m in zip(scores, telemetry.mixins, strict=True)
+        )
+        gauges["mixin_prediction_accuracy"] = right / len(telemetry.mixins)
+    if telemetry.feedback:
+        kinds = Counter(f.feedback_type for f in telemetry.feedback)
+        total = len(telemetry.feedback)
+        gauges["pattern_accuracy"] = (kinds["true_positive"] + kinds["true_negative"]) / total
+        gauges["pattern_false_positive_rate"] = kinds["false_positive"] / total
+    return gauges

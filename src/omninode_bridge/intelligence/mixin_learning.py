@@ -27,6 +27,7 @@ __all__ = [
     "MixinFeatureExtractor",
     "MixinLearningModel",
     "ModelMetrics",
+    "predicted_set_score",
     "rule_based_compatibility",
 ]
 
@@ -160,6 +161,17 @@ def rule_based_compatibility(node_type: str, mixin_a: str, mixin_b: str) -> floa
     if cat_a in _STATEFUL_CATEGORIES and cat_b in _STATEFUL_CATEGORIES:
         score -= 0.2
     return score
+
+
+def predicted_set_score(node_type: str, mixins: Sequence[str]) -> float:
+    """The catalogue's prediction for a contract's mixin set: its weakest pair.
+
+    The lowest :func:`rule_based_compatibility` over every pair of ``mixins``
+    (a lone mixin is scored against itself; no mixins is 1.0).
+    """
+    names = sorted(set(mixins))
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]] or [(n, n) for n in names]
+    return min((rule_based_compatibility(node_type, a, b) for a, b in pairs), default=1.0)
 
 
 class MixinLearningModel:

@@ -11,7 +11,8 @@ alerts that see no sample for ``auto_resolve_seconds`` resolve on their own.
 Notifications go to channels: ``log`` (a structured log line) and ``webhook``
 (an HTTP POST of the alert payload). Webhooks are delivered on a background
 thread with its own event loop, retried with capped exponential backoff, and
-recorded as delivered or failed; the caller never waits for them.
+recorded as delivered or failed; the caller never waits for them. Retries
+go through tenacity (attempts, backoff and timeout from the settings).
 
 The clock and the retry sleep are injectable so tests never sleep. The records
 live in :mod:`.alert_models`, the configuration file in :mod:`.alert_config`.
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import httpx
+import tenacity
 
 from omninode_bridge.errors import ObservabilityError
 from omninode_bridge.logs import get_logger
@@ -79,6 +81,10 @@ __all__ = [
 ]
 
 log = get_logger(__name__, component="alerts")
+
+
+class _DeliveryFailed(Exception):
+    """One webhook attempt failed (connection error or a non-2xx answer)."""
 
 
 @dataclass(slots=True)
@@ -534,23 +540,35 @@ class AlertManager:
         method = str(channel.config.get("method", "POST")).upper()
         headers = {str(k): str(v) for k, v in dict(channel.config.get("headers", {})).items()}
         payload = alert.to_payload(event=event)
-        error: str | None = None
         attempts = 0
+
+        async def attempt_once(client: httpx.AsyncClient) -> None:
+            nonlocal attempts
+            attempts += 1
+            try:
+                response = await client.request(method, url, json=payload, headers=headers)
+            except httpx.HTTPError as exc:
+                raise _DeliveryFailed(f"{type(exc).__name__}: {exc}") from None
+            if not response.is_success:
+                raise _DeliveryFailed(f"HTTP {response.status_code}")
+
+        retrying = tenacity.AsyncRetrying(
+            stop=tenacity.stop_after_attempt(settings.webhook_attempts),
+            wait=lambda state: self._backoff(state.attempt_number),
+            retry=tenacity.retry_if_exception_type(_DeliveryFailed),
+            sleep=self.sleep,
+            reraise=True,
+        )
         async with httpx.AsyncClient(
             transport=self.http_transport, timeout=settings.webhook_timeout_seconds
         ) as client:
-            for attempt in range(1, settings.webhook_attempts + 1):
-                attempts = attempt
-                try:
-                    response = await client.request(method, url, json=payload, headers=headers)
-                    if response.is_success:
-                        self._record(alert, channel, event, "delivered", attempt, None)
-                        return
-                    error = f"HTTP {response.status_code}"
-                except httpx.HTTPError as exc:
-                    error = f"{type(exc).__name__}: {exc}"
-                if attempt < settings.webhook_attempts:
-                    await self.sleep(self._backoff(attempt))
+            try:
+                await retrying(attempt_once, client)
+            except _DeliveryFailed as exc:
+                error = str(exc)
+            else:
+                self._record(alert, channel, event, "delivered", attempts, None)
+                return
         log.warning(
             "alert.webhook_failed",
             channel=channel.name,

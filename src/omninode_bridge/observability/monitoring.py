@@ -421,16 +421,32 @@ def _stats(points: list[MetricPoint]) -> dict[str, Any]:
     return stats
 
 
+# (metric, summary key): the guide's metric names first, then the names a
+# generation run records (``codegen.telemetry.run_gauges``), which win.
 _RECORDED_KEYS = {
-    "template_cache": (("cache_hit_rate", "overall_hit_rate"),),
-    "parallel_generation": (("parallel_speedup", "avg_speedup"),),
-    "mixin_learning": (("mixin_accuracy", "accuracy"), ("compatibility_score", "compatibility")),
+    "template_cache": (
+        ("cache_hit_rate", "overall_hit_rate"),
+        ("template_cache_hit_rate", "overall_hit_rate"),
+    ),
+    "parallel_generation": (
+        ("parallel_speedup", "avg_speedup"),
+        ("workflow_speedup_ratio", "avg_speedup"),
+    ),
+    "mixin_learning": (
+        ("mixin_accuracy", "accuracy"),
+        ("mixin_prediction_accuracy", "accuracy"),
+        ("compatibility_score", "compatibility"),
+        ("mixin_compatibility_score", "compatibility"),
+    ),
     "pattern_matching": (
         ("pattern_precision", "precision"),
         ("false_positive_rate", "false_positive_rate"),
+        ("pattern_accuracy", "accuracy"),
+        ("pattern_false_positive_rate", "false_positive_rate"),
     ),
     "event_processing": (
         ("event_latency_p95_ms", "p95_latency_ms"),
+        ("event_batch_processing_ms", "avg_batch_processing_ms"),
         ("event_success_rate", "success_rate"),
     ),
     "quality_validation": (
@@ -483,8 +499,8 @@ async def _merge_analytics(
         section["by_node_type"] = rows
         ok = sum(r.get("total_successes", 0) for r in rows)
         bad = sum(r.get("total_failures", 0) for r in rows)
-        if ok + bad:
-            section.setdefault("accuracy", round(ok / (ok + bad), 4))
+        if ok + bad:  # a success rate, not the accuracy of any prediction
+            section.setdefault("success_rate", round(ok / (ok + bad), 4))
     rows = await attempt(
         "pattern_matching",
         lambda: source.get_pattern_feedback_analysis(time_window_minutes=window),

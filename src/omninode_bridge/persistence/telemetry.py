@@ -517,3 +517,30 @@ class TelemetryStore(StoreBase):
             }
             for r in await self._rows(query)
         ]
+
+    async def get_metric_rows(
+        self, *, names: Sequence[str] | None = None, after_id: int = 0, limit: int = 10_000
+    ) -> list[dict[str, Any]]:
+        """Stored metrics with a row id above ``after_id``, oldest first.
+
+        Readers that poll (``omninode serve``'s alert loop) pass the last id
+        they saw; ``names`` keeps only those metric names.
+        """
+        t = STORED_METRICS
+        query = select(
+            t.c.id, t.c.metric_name, t.c.metric_type, t.c.value, t.c.tags, t.c.correlation_id
+        ).where(t.c.id > after_id)
+        if names is not None:
+            query = query.where(t.c.metric_name.in_(list(names)))
+        query = query.order_by(t.c.id).limit(limit)
+        return [
+            {
+                "id": int(r[0]),
+                "metric_name": str(r[1]),
+                "metric_type": str(r[2]),
+                "value": float(r[3]),
+                "tags": dict(r[4] or {}),
+                "correlation_id": r[5],
+            }
+            for r in await self._rows(query)
+        ]

@@ -21,9 +21,10 @@ Store reads run on the event loop that owns the store's connections
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -49,6 +50,7 @@ from omninode_bridge.observability import (
 from omninode_bridge.observability.dashboard import dashboard_data
 from omninode_bridge.observability.health import derive_overall_status
 from omninode_bridge.persistence import RunDetail, RunRecord
+from omninode_bridge.web.alert_loop import MetricRowSource, StoredMetricAlerts, alert_task
 from omninode_bridge.web.charts import bar_chart, line_chart
 from omninode_bridge.web.guard import GuardOptions, RequestGuard
 from omninode_bridge.web.timeline import build_timeline, peak_parallel, step_time_ratio
@@ -142,12 +144,15 @@ class WebOptions:
         stats_runs: Runs the stage-time chart covers.
         poll_interval_ms: How often a page of a running run asks for changes.
         guard: Token, request limits and time limit.
+        alert_interval_seconds: How often the alert rules are evaluated on the
+            store's new metrics (0 turns the alert loop off).
     """
 
     page_size: int = 20
     stats_runs: int = 30
     poll_interval_ms: int = 1000
     guard: GuardOptions = field(default_factory=GuardOptions)
+    alert_interval_seconds: float = 15.0
 
 
 def _jsonable(value: Any) -> Any:
@@ -441,8 +446,23 @@ def create_app(sources: WebSources, options: WebOptions | None = None) -> Starle
     options = options or WebOptions()
     site = _Site(sources, options)
     handlers: Mapping[Any, Any] = {HTTPException: site.http_error, Exception: site.server_error}
-    return Starlette(
+    store = sources.store
+    alerts = (
+        StoredMetricAlerts(store, sources.monitoring, on_loop=site.on_loop)
+        if isinstance(store, MetricRowSource)
+        else None
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async with alert_task(alerts, options.alert_interval_seconds):
+            yield
+
+    app = Starlette(
         routes=site.routes(),
         middleware=[Middleware(RequestGuard, options=options.guard)],
         exception_handlers=dict(handlers),
+        lifespan=lifespan,
     )
+    app.state.alerts = alerts
+    return app

@@ -80,7 +80,7 @@ class WebServer:
             app,
             http="h11",
             ws="none",
-            lifespan="off",
+            lifespan="auto",  # the app's lifespan runs the alert loop
             log_config=None,
             access_log=False,
             server_header=False,
