@@ -38,6 +38,7 @@ app = typer.Typer(
 _COMMAND_MODULES: list[str] = [
     "omninode_bridge.cli.example",
     "omninode_bridge.cli.generate",
+    "omninode_bridge.cli.mixins",
     "omninode_bridge.cli.quorum",
     "omninode_bridge.cli.runs",
     "omninode_bridge.cli.serve",

@@ -169,9 +169,7 @@ def predicted_set_score(node_type: str, mixins: Sequence[str]) -> float:
     The lowest :func:`rule_based_compatibility` over every pair of ``mixins``
     (a lone mixin is scored against itself; no mixins is 1.0).
     """
-    names = sorted(set(mixins))
-    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]] or [(n, n) for n in names]
-    return min((rule_based_compatibility(node_type, a, b) for a, b in pairs), default=1.0)
+    return MixinLearningModel().set_score(node_type, mixins)
 
 
 class MixinLearningModel:
@@ -268,6 +266,30 @@ class MixinLearningModel:
         log.info("mixin_model.trained", accuracy=self.metrics.accuracy, samples=len(usable))
         return self.metrics
 
+    async def fit(self, samples: Iterable[CompatibilitySample]) -> bool:
+        """Fit the classifier on every usable sample, without an internal split.
+
+        For callers that evaluate elsewhere (``mixin_training`` holds out whole
+        contracts). Returns False, staying rule-based, when the samples hold a
+        single outcome class or scikit-learn is missing.
+        """
+        usable = [s for s in samples if s.total >= self.min_tests]
+        labels = [int(s.compatible) for s in usable]
+        if len(set(labels)) < 2:
+            return False
+        vectors = [self.features.extract(s.node_type, s.mixin_a, s.mixin_b) for s in usable]
+        try:
+            from sklearn.ensemble import RandomForestClassifier
+        except ImportError:
+            log.warning("mixin_model.not_trained", reason="scikit-learn is not installed")
+            return False
+        classifier = RandomForestClassifier(
+            n_estimators=100, class_weight="balanced", random_state=self.random_state
+        )
+        self._classifier = await asyncio.to_thread(classifier.fit, vectors, labels)
+        self._feedback_since_training = 0
+        return True
+
     def _fit(self, vectors: list[list[float]], labels: list[int]) -> tuple[Any, ModelMetrics]:
         from sklearn.ensemble import RandomForestClassifier
         from sklearn.metrics import accuracy_score, precision_recall_fscore_support
@@ -315,6 +337,14 @@ class MixinLearningModel:
         probabilities = self._classifier.predict_proba([vector])[0]
         classes = list(self._classifier.classes_)
         return float(probabilities[classes.index(1)]) if 1 in classes else 0.0
+
+    def set_score(self, node_type: str, mixins: Sequence[str]) -> float:
+        """Score of a contract's mixin set: its weakest pair (1.0 for no mixins)."""
+        names = sorted(set(mixins))
+        pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]] or [
+            (n, n) for n in names
+        ]
+        return min((self.pair_score(node_type, a, b) for a, b in pairs), default=1.0)
 
     async def predict_compatibility(
         self, node_type: str, mixin_combinations: Sequence[str]
