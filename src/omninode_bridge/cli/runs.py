@@ -20,6 +20,8 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from omninode_bridge.errors import OmniNodeError
+from omninode_bridge.intelligence.pattern_demotion import demoted_patterns
+from omninode_bridge.intelligence.pattern_feedback import PersistenceFeedbackStore
 from omninode_bridge.persistence import OmniNodePersistence, RunDetail, RunRecord
 from omninode_bridge.persistence.engine import default_database_url, redact_url
 from omninode_bridge.persistence.liveness import ABANDONED, shown_status
@@ -170,11 +172,17 @@ def show_run(
 
 
 async def _stats(store: OmniNodePersistence, window: float | None) -> dict[str, Any]:
+    patterns = await store.get_pattern_feedback_analysis(time_window_minutes=window)
+    demoted = {
+        d.pattern_name for d in (await demoted_patterns(PersistenceFeedbackStore(store))).values()
+    }
+    for row in patterns:  # a demoted pattern is reported as a hint by `omninode validate`
+        row["demoted"] = row["pattern_name"] in demoted
     return {
         "performance": await store.get_performance_metrics_summary(time_window_minutes=window),
         "template_cache": await store.get_template_cache_efficiency(),
         "mixin_compatibility": await store.get_mixin_compatibility_by_node_type(),
-        "pattern_feedback": await store.get_pattern_feedback_analysis(time_window_minutes=window),
+        "pattern_feedback": patterns,
         "event_processing": await store.get_event_processing_health(time_window_minutes=window),
         "metrics": await store.get_metric_counts(),
     }
@@ -233,7 +241,14 @@ def stats(
         _table(
             "pattern feedback",
             data["pattern_feedback"],
-            ["pattern_name", "total_feedback", "precision", "recall", "false_positive_count"],
+            [
+                "pattern_name",
+                "total_feedback",
+                "precision",
+                "recall",
+                "false_positive_count",
+                "demoted",
+            ],
         )
     )
     events = data["event_processing"]

@@ -32,6 +32,11 @@ from typing import Annotated
 import typer
 
 from omninode_bridge.errors import ValidationException
+from omninode_bridge.intelligence.pattern_demotion import (
+    Demotion,
+    demote_findings,
+    demoted_patterns,
+)
 from omninode_bridge.validation.corpus import (
     evaluate_corpus,
     format_report,
@@ -388,6 +393,19 @@ def validate(
         Path | None,
         typer.Option(help="Measure rule precision/recall on this labelled corpus folder."),
     ] = None,
+    feedback: Annotated[
+        bool,
+        typer.Option(
+            "--feedback/--no-feedback",
+            help="Report patterns the store's feedback demoted as hints (not failing).",
+        ),
+    ] = True,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url", help="Store with the pattern feedback (default: configured)."
+        ),
+    ] = None,
 ) -> None:
     """Validate node code: completeness, quality, ONEX compliance and anti-patterns."""
     if corpus is not None:
@@ -402,14 +420,51 @@ def validate(
     if not files:
         raise _fail(f"no Python files under {', '.join(str(p) for p in paths)}")
     results = validate_files(files, node_type=node_type.value, min_score=min_score, workers=workers)
+    demoted = _demotions(database_url) if feedback else {}
+    results = demote_findings(results, demoted)
     fmt = OutputFormat.JSON if as_json else output_format
     if fmt is OutputFormat.TEXT:
         typer.echo(render_text(results))
     else:
         document = to_json(results) if fmt is OutputFormat.JSON else to_sarif(results)
+        if fmt is OutputFormat.JSON:
+            document["demoted_patterns"] = {
+                d.pattern_name: {"rule_id": r, "precision": d.precision, "detections": d.detections}
+                for r, d in sorted(demoted.items())
+            }
         typer.echo(json.dumps(document, indent=2))
     if not all(r.passed for r in results):
         raise typer.Exit(EXIT_FAILED)
+
+
+def _demotions(database_url: str | None) -> dict[str, Demotion]:
+    """Demoted patterns from the store's feedback; none when there is no store yet.
+
+    An unreadable store is one warning on stderr and no demotion.
+    """
+    import asyncio
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from omninode_bridge.errors import OmniNodeError
+    from omninode_bridge.intelligence.pattern_feedback import PersistenceFeedbackStore
+    from omninode_bridge.persistence import OmniNodePersistence
+    from omninode_bridge.persistence.engine import default_database_url
+
+    async def read(url: str) -> dict[str, Demotion]:
+        async with OmniNodePersistence(url) as store:
+            return await demoted_patterns(PersistenceFeedbackStore(store))
+
+    try:
+        url = database_url or default_database_url()
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+            return {}  # no store, no feedback: nothing is created by validating
+        return asyncio.run(read(url))
+    except (OmniNodeError, SQLAlchemyError, OSError, ValueError) as exc:
+        typer.echo(f"warning: pattern feedback not read: {exc}", err=True)
+        return {}
 
 
 def _run_corpus(folder: Path) -> None:
