@@ -29,6 +29,7 @@ from omninode_bridge.engine.example import build_example_stages
 from omninode_bridge.engine.executor import StagedParallelExecutor
 from omninode_bridge.engine.signals import SignalCoordinator
 from omninode_bridge.errors import ConfigError
+from omninode_bridge.events import create_event_bus
 from omninode_bridge.logs import configure_logging, get_logger
 from omninode_bridge.observability.alerts import load_alert_config
 from omninode_bridge.observability.health import configure_health_checks, get_health_checker
@@ -123,6 +124,8 @@ async def _serve(
     alert_interval: float = 15.0,
 ) -> None:
     loop = asyncio.get_running_loop()
+    # the configured bus (Redis, Kafka) is probed by /health: a dead backend is reported
+    bus = create_event_bus(settings)
     coordinator = SignalCoordinator()
     exporter = PrometheusSignalExporter(get_prometheus_metrics())
     exporter.attach(coordinator)
@@ -130,7 +133,7 @@ async def _serve(
     monitoring = get_monitoring_system()
     if store is not None:
         monitoring.analytics = store
-    configure_health_checks(persistence=store)
+    configure_health_checks(persistence=store, event_bus=bus)
     sources = WebSources(
         monitoring=monitoring,
         health_checker=get_health_checker(),
@@ -156,6 +159,8 @@ async def _serve(
             await serving
     finally:
         await coordinator.close()
+        with contextlib.suppress(Exception):
+            await bus.close()
         monitoring.alert_manager.close()
         if store is not None:
             await store.close()

@@ -2,9 +2,16 @@
 
 The producer and the consumers are seams: anything with aiokafka's
 ``start``/``stop``/``send_and_wait`` (producer) and
-``start``/``stop``/``getmany``/``commit`` (consumer) works. By default an
-``AIOKafkaProducer`` (``acks="all"``) and one ``AIOKafkaConsumer`` per
-(topic, group, consumer) with auto-commit off are created.
+``start``/``stop``/``getmany``/``commit`` (consumer) works. By default the
+process's shared ``AIOKafkaProducer`` (``acks="all"``, see
+:func:`~omninode_bridge.metrics.sinks.kafka.acquire_producer`: one per
+bootstrap address, started once for concurrent callers) and one
+``AIOKafkaConsumer`` per (topic, group, consumer) with auto-commit off are
+used. A consumer whose start fails is stopped; :meth:`KafkaEventBus.close`
+stops every consumer and lets go of the producer.
+
+:meth:`KafkaEventBus.ping` (used by ``/health``) opens a TCP connection to a
+bootstrap server: a broker nobody answers for is reported, not assumed.
 
 Acknowledging commits the partition's offset, but only up to the first event
 of that partition still unacknowledged, so an event is never skipped.
@@ -15,6 +22,7 @@ nothing here.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +32,11 @@ from omninode_bridge.errors import EventBusError
 from omninode_bridge.events.bus import Delivery
 from omninode_bridge.events.models import ModelEvent
 from omninode_bridge.logs import get_logger
-from omninode_bridge.metrics.sinks.kafka import KafkaProducer, default_producer
+from omninode_bridge.metrics.sinks.kafka import (
+    KafkaProducer,
+    acquire_producer,
+    release_producer,
+)
 
 __all__ = ["KafkaConsumer", "KafkaEventBus"]
 
@@ -94,22 +106,53 @@ class KafkaEventBus:
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self._producer = producer
+        self._shared = producer is None
         self._producer_started = False
         self._consumer_factory = consumer_factory
         self._readers: dict[tuple[str, str, str], _Reader] = {}
+        self._lock = asyncio.Lock()
 
     async def _started_producer(self) -> KafkaProducer:
-        if self._producer is None:
-            self._producer = default_producer(self.bootstrap_servers)
-        if not self._producer_started:
+        async with self._lock:  # concurrent publishers share one start
+            if self._producer_started and self._producer is not None:
+                return self._producer
+            producer = self._producer
             try:
-                await self._producer.start()
+                if self._shared or producer is None:
+                    producer = await acquire_producer(self.bootstrap_servers)
+                else:
+                    try:
+                        await producer.start()
+                    except Exception:
+                        with contextlib.suppress(Exception):
+                            await producer.stop()  # a failed start leaves a client open
+                        raise
             except Exception as exc:
-                with contextlib.suppress(Exception):
-                    await self._producer.stop()  # a failed start leaves an open client behind
                 raise EventBusError(f"kafka producer did not start: {exc}") from exc
+            self._producer = producer
             self._producer_started = True
-        return self._producer
+            return producer
+
+    async def ping(self) -> dict[str, Any]:
+        """Open (and close) a TCP connection to the first bootstrap server that answers.
+
+        Raises:
+            EventBusError: No bootstrap server accepted a connection within 2 s.
+        """
+        errors = []
+        for server in self.bootstrap_servers.split(","):
+            host, _, port = server.strip().rpartition(":")
+            try:
+                async with asyncio.timeout(2.0):
+                    _, writer = await asyncio.open_connection(host or "localhost", int(port))
+            except (OSError, TimeoutError, ValueError) as exc:
+                errors.append(f"{server.strip()}: {exc or type(exc).__name__}")
+                continue
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+            return {"broker": server.strip(), "reachable": True}
+        raise EventBusError(f"kafka unreachable: {'; '.join(errors)}")
 
     async def publish(self, topic: str, event: ModelEvent) -> str:
         """Send the envelope (keyed by correlation id); returns ``partition-offset``."""
@@ -125,14 +168,19 @@ class KafkaEventBus:
 
     async def _reader(self, topic: str, group: str, consumer: str) -> _Reader:
         key = (topic, group, consumer)
-        reader = self._readers.get(key)
-        if reader is None:
-            built = self._consumer_factory(self.bootstrap_servers, topic, group, consumer)
-            try:
-                await built.start()
-            except Exception as exc:
-                raise EventBusError(f"kafka consumer for {topic!r} did not start: {exc}") from exc
-            reader = self._readers[key] = _Reader(built)
+        async with self._lock:  # concurrent consumes of one member build one consumer
+            reader = self._readers.get(key)
+            if reader is None:
+                built = self._consumer_factory(self.bootstrap_servers, topic, group, consumer)
+                try:
+                    await built.start()
+                except Exception as exc:
+                    with contextlib.suppress(Exception):
+                        await built.stop()  # a failed start leaves a client open
+                    raise EventBusError(
+                        f"kafka consumer for {topic!r} did not start: {exc}"
+                    ) from exc
+                reader = self._readers[key] = _Reader(built)
         return reader
 
     async def consume(
@@ -218,4 +266,8 @@ class KafkaEventBus:
         self._readers.clear()
         if self._producer is not None and self._producer_started:
             self._producer_started = False
-            await self._producer.stop()
+            if self._shared:
+                self._producer = None
+                await release_producer(self.bootstrap_servers)
+            else:
+                await self._producer.stop()

@@ -71,6 +71,11 @@ class RedisStreamsEventBus:
         except RedisError as exc:
             raise EventBusError(f"redis {what} failed: {exc}") from exc
 
+    async def ping(self) -> dict[str, Any]:
+        """``PING`` the server (``/health``); raises ``EventBusError`` when it does not answer."""
+        await self._call("PING", self._redis.ping())
+        return {"reachable": True}
+
     async def publish(self, topic: str, event: ModelEvent) -> str:
         """``XADD`` the event envelope; returns the stream entry id."""
         entry_id = await self._call(
