@@ -7,10 +7,12 @@ import asyncio
 import itertools
 import json
 import shutil
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from omninode_bridge.cli.app import app
@@ -80,10 +82,24 @@ async def _seed(url: str) -> None:
         await store.insert_metric_rows(rows)
 
 
-def test_enough_outcomes_train_the_model_and_suggest_uses_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+def test_enough_outcomes_train_the_model_and_suggest_uses_it(tmp_path: Path) -> None:
+    _learned(f"sqlite+aiosqlite:///{tmp_path / 's.db'}")
+
+
+def test_training_reads_the_outcomes_from_postgresql(postgres_url: str) -> None:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        _learned(f"{postgres_url}?schema={schema}")
+    finally:
+        asyncio.run(_drop(postgres_url, schema))
+
+
+async def _drop(url: str, schema: str) -> None:
+    async with OmniNodePersistence(url) as store, store.engine.begin() as conn:
+        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+def _learned(url: str) -> None:
     asyncio.run(_seed(url))
     code, output = _invoke(["mixins", "train", "--json", "--database-url", url])
     assert code == 0, output
