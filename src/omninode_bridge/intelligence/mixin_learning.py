@@ -27,6 +27,7 @@ __all__ = [
     "MixinFeatureExtractor",
     "MixinLearningModel",
     "ModelMetrics",
+    "mixin_pairs",
     "predicted_set_score",
     "rule_based_compatibility",
 ]
@@ -161,6 +162,12 @@ def rule_based_compatibility(node_type: str, mixin_a: str, mixin_b: str) -> floa
     if cat_a in _STATEFUL_CATEGORIES and cat_b in _STATEFUL_CATEGORIES:
         score -= 0.2
     return score
+
+
+def mixin_pairs(mixins: Iterable[str]) -> list[tuple[str, str]]:
+    """Every unordered pair of distinct ``mixins``, sorted; a lone mixin pairs with itself."""
+    names = sorted(set(mixins))
+    return [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]] or [(n, n) for n in names]
 
 
 def predicted_set_score(node_type: str, mixins: Sequence[str]) -> float:
@@ -340,10 +347,7 @@ class MixinLearningModel:
 
     def set_score(self, node_type: str, mixins: Sequence[str]) -> float:
         """Score of a contract's mixin set: its weakest pair (1.0 for no mixins)."""
-        names = sorted(set(mixins))
-        pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]] or [
-            (n, n) for n in names
-        ]
+        pairs = mixin_pairs(mixins)
         return min((self.pair_score(node_type, a, b) for a, b in pairs), default=1.0)
 
     async def predict_compatibility(
@@ -364,10 +368,7 @@ class MixinLearningModel:
 
     async def validate_mixin_set(self, node_type: str, mixins: Sequence[str]) -> float:
         """Mean pair score over every pair of ``mixins``."""
-        names = sorted(set(mixins))
-        pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]] or [
-            (n, n) for n in names
-        ]
+        pairs = mixin_pairs(mixins)
         if not pairs:
             return 1.0
         return statistics.fmean(self.pair_score(node_type, a, b) for a, b in pairs)

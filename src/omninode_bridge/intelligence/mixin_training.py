@@ -31,6 +31,7 @@ from typing import Any, Literal, Protocol
 from omninode_bridge.intelligence.mixin_learning import (
     CompatibilitySample,
     MixinLearningModel,
+    mixin_pairs,
     rule_based_compatibility,
 )
 from omninode_bridge.onex.mixins.catalog import MIXIN_CATALOG
@@ -130,11 +131,7 @@ def pair_samples(outcomes: Iterable[MixinOutcome]) -> list[CompatibilitySample]:
     """The outcomes as per-pair success and failure counts."""
     counts: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
     for outcome in outcomes:
-        names = sorted(set(outcome.mixins))
-        pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]] or [
-            (n, n) for n in names
-        ]
-        for a, b in pairs:
+        for a, b in mixin_pairs(outcome.mixins):
             counts[(outcome.node_type, a, b)][0 if outcome.passed else 1] += 1
     return [CompatibilitySample(k[0], k[1], k[2], v[0], v[1]) for k, v in sorted(counts.items())]
 
