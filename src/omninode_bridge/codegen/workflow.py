@@ -123,6 +123,7 @@ class CodegenWorkflow:
         self.executor = executor or StagedParallelExecutor(
             max_parallel_tasks=max_workers if enable_parallel else 1
         )
+        self._default_validation = validation_pipeline is None
         self.validation_pipeline = validation_pipeline or ValidationPipeline(default_validators())
         self.enable_parallel = enable_parallel
         self.contract_drafter = contract_drafter
@@ -290,6 +291,7 @@ class CodegenWorkflow:
             index=_read_index(Path(output_directory)),
             strict=self.strict,
         )
+        self._use_backend(run)
         result = await self.executor.execute_workflow(
             workflow_id or f"codegen-{session_id}",
             self._stages(run),
@@ -301,6 +303,16 @@ class CodegenWorkflow:
         if result.success and not run.dry_run:
             _write_index(run)
         return self._result(run, result, started)
+
+    def _use_backend(self, run: Run) -> None:
+        """Hand the CPU-bound work to the executor's backend unless it is the event loop."""
+        backend = self.executor.backend
+        if backend.name == "in-loop":
+            return
+        run.remote = backend
+        template_dir = self.template_manager.template_dir
+        run.template_dir = str(template_dir) if template_dir is not None else None
+        run.remote_quality = self._default_validation
 
     async def _template_hashes(self) -> tuple[str, dict[str, str]]:
         hashes: dict[str, str] = {}

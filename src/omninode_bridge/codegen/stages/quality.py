@@ -22,6 +22,12 @@ async def quality(run: Run, job: Job, pipeline: ValidationPipeline) -> Mapping[s
     if job.fresh is not None:
         return {"skipped": "fresh"}
     spec = required(job.spec)
+    if run.remote is not None and run.remote_quality:
+        from omninode_bridge.codegen.stages.compute import check_files
+
+        checked, found = await run.remote.run(check_files, spec, list(job.files))
+        _raise_for(spec, found)
+        return {"modules_checked": checked}
     errors: list[str] = []
     checked = 0
     for item in job.files:
@@ -36,11 +42,15 @@ async def quality(run: Run, job: Job, pipeline: ValidationPipeline) -> Mapping[s
             report = pipeline.run_validators(item.content, context)
         job.validations.append((f"{spec.package_path}/{item.path}", report))
         errors.extend(f"{spec.package_path}/{item.path}: {e}" for e in report.errors)
+    _raise_for(spec, errors)
+    return {"modules_checked": checked}
+
+
+def _raise_for(spec: NodeSpec, errors: list[str]) -> None:
     if errors:
         raise GenerationError(
             f"generated code for {spec.class_name} failed validation:\n  " + "\n  ".join(errors)
         )
-    return {"modules_checked": checked}
 
 
 def validation_context(spec: NodeSpec, item: GeneratedFile) -> ValidationContext:
