@@ -15,8 +15,10 @@ import os
 import sys
 from typing import Annotated
 
+import click
 import typer
-from rich.console import Console
+import typer.main
+from typer.core import TyperGroup
 
 from omninode_bridge.errors import OmniNodeError
 
@@ -26,26 +28,84 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 
+# Commands: name -> (module with ``register(app)``, short help). A module is
+# imported only when one of its commands runs or shows its own help, so
+# ``omninode --help`` stays cheap (no SQLAlchemy, Alembic, quorum or Dask).
+# tests/cli/test_app_lazy.py checks each short help against the command's own.
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "example": (
+        "omninode_bridge.cli.example",
+        "Run a six-stage example workflow and print its stage table.",
+    ),
+    "generate": (
+        "omninode_bridge.cli.generate",
+        "Generate ONEX node packages from contracts or a PRD.",
+    ),
+    "quorum": (
+        "omninode_bridge.cli.quorum",
+        "Ask the AI quorum to vote on FILE and print every vote as a table.",
+    ),
+    "stats": ("omninode_bridge.cli.runs", "Print the analytics summaries."),
+    "serve": (
+        "omninode_bridge.cli.serve",
+        "Serve /metrics, /health and /api/{runs,alerts,metrics,dashboard} until interrupted.",
+    ),
+    "validate": (
+        "omninode_bridge.cli.validate",
+        "Validate node code: completeness, quality, ONEX compliance and anti-patterns.",
+    ),
+    "runs": ("omninode_bridge.cli.runs", "Workflow run history."),
+    "db": ("omninode_bridge.cli.runs", "Database maintenance."),
+}
+
+#: Command modules, each with ``register(app)``.
+_COMMAND_MODULES: list[str] = sorted({module for module, _ in _COMMANDS.values()})
+
+
+class _LazyGroup(TyperGroup):
+    """Lists the commands from :data:`_COMMANDS`; imports a module when its command runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(dict.fromkeys([*_COMMANDS, *self.commands]))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in _COMMANDS:
+            return self.commands.get(cmd_name)
+        # not loaded yet: a stand-in carrying the short help for the command list;
+        # running the command goes through resolve_command, which loads it
+        return click.Command(cmd_name, help=_COMMANDS[cmd_name][1])
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] in _COMMANDS:
+            self.load(args[0])
+        return super().resolve_command(ctx, args)
+
+    def load(self, cmd_name: str) -> click.Command | None:
+        """Import the module of ``cmd_name`` and add its commands to this group."""
+        if cmd_name not in self.commands:
+            module = importlib.import_module(_COMMANDS[cmd_name][0])
+            holder = typer.Typer()
+            module.register(holder)
+            group = typer.main.get_group(holder)
+            for name, command in group.commands.items():
+                self.commands.setdefault(name, command)
+        return self.commands.get(cmd_name)
+
+
 app = typer.Typer(
     name="omninode",
     help="Turn ONEX node contracts and PRDs into working, tested node packages.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_LazyGroup,
 )
-
-# Command modules, each with ``register(app)``. Keep sorted.
-_COMMAND_MODULES: list[str] = [
-    "omninode_bridge.cli.example",
-    "omninode_bridge.cli.generate",
-    "omninode_bridge.cli.quorum",
-    "omninode_bridge.cli.runs",
-    "omninode_bridge.cli.serve",
-    "omninode_bridge.cli.validate",
-]
 
 
 def _register_commands() -> None:
+    """Import every command module now (for tools that read ``app`` directly)."""
     for module_name in _COMMAND_MODULES:
         module = importlib.import_module(module_name)
         module.register(app)
@@ -71,16 +131,17 @@ def _root(
     configure_logging(settings, level="INFO" if verbose else (explicit or "WARNING"))
 
 
-_register_commands()
-
-
 def main() -> None:
     """Console-script entry point."""
     try:
         app()
     except OmniNodeError as exc:
+        from rich.console import Console
+
         Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(EXIT_BAD_INPUT)
     except KeyboardInterrupt:
+        from rich.console import Console
+
         Console(stderr=True).print("interrupted")
         sys.exit(130)
