@@ -15,9 +15,9 @@ import os
 import sys
 from typing import Annotated
 
-import click
 import typer
 import typer.main
+from typer import _click as click  # the click typer builds its groups with
 from typer.core import TyperGroup
 
 from omninode_bridge.errors import OmniNodeError
