@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 import typer.main
 from typer import _click as click  # the click typer builds its groups with
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from omninode_bridge.errors import OmniNodeError
 
@@ -73,7 +73,7 @@ class _LazyGroup(TyperGroup):
             return self.commands.get(cmd_name)
         # not loaded yet: a stand-in carrying the short help for the command list;
         # running the command goes through resolve_command, which loads it
-        return click.Command(cmd_name, help=_COMMANDS[cmd_name][1])
+        return TyperCommand(cmd_name, help=_COMMANDS[cmd_name][1])
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
