@@ -307,9 +307,10 @@ class CodegenWorkflow:
     def _use_backend(self, run: Run) -> None:
         """Hand the CPU-bound work to the executor's backend unless it is the event loop."""
         backend = self.executor.backend
-        if backend.name == "in-loop":
-            return
+        if backend.name == "in-loop" or len(run.jobs) < 2:
+            return  # one contract: nothing to spread, worker start-up would only cost
         run.remote = backend
+        backend.prestart()  # workers start while the contracts are parsed
         template_dir = self.template_manager.template_dir
         run.template_dir = str(template_dir) if template_dir is not None else None
         run.remote_quality = self._default_validation
@@ -393,6 +394,7 @@ class CodegenWorkflow:
                 *(w for job in run.jobs for w in job.schema_warnings),
             ),
             outcomes=tuple(_outcome(job) for job in run.jobs),
+            execution=_execution(self.executor.backend, run),
         )
         log.info(
             "codegen.finished",
@@ -517,6 +519,18 @@ def _outcome(job: Job) -> ContractOutcome:
         fresh=job.fresh is not None,
         validations=tuple(job.validations),
     )
+
+
+def _execution(backend: Any, run: Run) -> dict[str, Any]:
+    where: dict[str, int] = {}
+    for address in getattr(backend, "task_workers", {}).values():
+        where[address] = where.get(address, 0) + 1
+    return {
+        "backend": backend.name if run.remote is not None else "in-loop",
+        "workers": backend.workers if run.remote is not None else 1,
+        "tasks": run.remote_tasks,
+        "task_workers": where,
+    }
 
 
 def _read_index(output: Path) -> dict[str, str]:

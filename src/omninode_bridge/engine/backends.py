@@ -29,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -55,6 +56,10 @@ class ExecutionBackend(Protocol):
     name: str
     workers: int
 
+    def prestart(self) -> None:
+        """Start the workers now, in the background, so their start-up overlaps other work."""
+        ...
+
     async def run(self, fn: Callable[..., T], *args: Any) -> T: ...
 
     async def close(self) -> None: ...
@@ -68,6 +73,9 @@ class InLoopBackend:
     def __init__(self) -> None:
         self.workers = 1
         self.tasks = 0
+
+    def prestart(self) -> None:
+        return None
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         self.tasks += 1
@@ -87,17 +95,27 @@ class ProcessPoolBackend:
 
     name = "processes"
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, *, preload: tuple[str, ...] = ()) -> None:
         if workers < 1:
             raise ConfigError(f"workers must be >= 1 (got {workers})")
         self.workers = workers
+        self.preload = preload
         self.tasks = 0
         self._pool: ProcessPoolExecutor | None = None
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            # forkserver: workers fork from a clean server process that imported
+            # ``preload`` once (no threads or event loop of ours copied into them)
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(list(self.preload))
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         return self._pool
+
+    def prestart(self) -> None:
+        pool = self._executor()
+        for _ in range(self.workers):
+            pool.submit(_nothing)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         self.tasks += 1
@@ -114,6 +132,10 @@ class ProcessPoolBackend:
             if process.is_alive():
                 process.terminate()
         await asyncio.to_thread(_join_all, processes)
+
+
+def _nothing() -> None:
+    return None
 
 
 def _join_all(processes: list[Any]) -> None:
@@ -142,6 +164,9 @@ class DaskBackend:
         self.task_workers: dict[str, str] = {}
         self._client: Any = None
         self._lock = asyncio.Lock()
+
+    def prestart(self) -> None:
+        return None  # the cluster's workers are running already
 
     async def _connect(self) -> Any:
         async with self._lock:
@@ -203,12 +228,18 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def make_backend(workers: int | None = None, scheduler: str | None = None) -> ExecutionBackend:
+def make_backend(
+    workers: int | None = None,
+    scheduler: str | None = None,
+    *,
+    preload: tuple[str, ...] = (),
+) -> ExecutionBackend:
     """The backend for ``--workers`` / ``--scheduler`` (and their environment variables).
 
     ``scheduler`` (or ``OMNINODE_DASK_SCHEDULER``) selects Dask; otherwise
     ``workers`` (default :func:`default_workers`) worker processes, or the
-    event loop itself when ``workers`` is 0.
+    event loop itself when ``workers`` is 0. ``preload``: modules the worker
+    processes import once at start (the modules of the functions they will run).
     """
     scheduler = scheduler or os.environ.get("OMNINODE_DASK_SCHEDULER", "").strip() or None
     if scheduler is not None:
@@ -220,4 +251,4 @@ def make_backend(workers: int | None = None, scheduler: str | None = None) -> Ex
         raise ConfigError(f"--workers must be >= 0 (got {count})")
     if count == 0:
         return InLoopBackend()
-    return ProcessPoolBackend(count)
+    return ProcessPoolBackend(count, preload=preload)

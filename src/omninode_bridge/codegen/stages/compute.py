@@ -104,3 +104,26 @@ def check_files(spec: NodeSpec, files: list[GeneratedFile]) -> tuple[int, list[s
             report = pipeline.run_validators(item.content, context)
         errors.extend(f"{spec.package_path}/{item.path}: {e}" for e in report.errors)
     return checked, errors
+
+
+def warm_up() -> None:
+    """Compile the built-in templates and build the validators in this process.
+
+    Worker processes fork from a server process that ran this once (see
+    :mod:`omninode_bridge.codegen.stages.worker_init`), so no worker compiles
+    a template or imports a validator itself.
+    """
+    from omninode_bridge.codegen.render import TEMPLATE_IDS
+    from omninode_bridge.validation import ValidationPipeline, default_validators
+
+    renderer = _renderer(None, Provenance("", "", "", "", ""))
+    del renderer
+    manager = _managers[""]
+    for template_id in TEMPLATE_IDS:
+        _loop().run_until_complete(
+            manager.load_template(template_id, TemplateType.infer(template_id))
+        )
+    _local.pipeline = ValidationPipeline(default_validators())
+    # a forked worker makes its own loop (an epoll handle must not be shared)
+    _local.loop.close()
+    del _local.loop

@@ -41,9 +41,7 @@ async def models(run: Run, job: Job, manager: TemplateManager) -> Mapping[str, A
     )
     if run.remote is not None:
         job.provenance = provenance
-        job.spec, files = await run.remote.run(
-            render_models, contract, provenance, run.template_dir
-        )
+        job.spec, files = await run.offload(render_models, contract, provenance, run.template_dir)
         job.schema_warnings = job.spec.schema_warnings
         job.files.extend(files)
         return {"files": len(files)}

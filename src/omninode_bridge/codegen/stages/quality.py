@@ -25,7 +25,7 @@ async def quality(run: Run, job: Job, pipeline: ValidationPipeline) -> Mapping[s
     if run.remote is not None and run.remote_quality:
         from omninode_bridge.codegen.stages.compute import check_files
 
-        checked, found = await run.remote.run(check_files, spec, list(job.files))
+        checked, found = await run.offload(check_files, spec, list(job.files))
         _raise_for(spec, found)
         return {"modules_checked": checked}
     errors: list[str] = []

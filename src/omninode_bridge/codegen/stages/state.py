@@ -81,6 +81,13 @@ class Run:
     template_dir: str | None = None
     #: Whether the quality stage's validators may run remotely (the default set).
     remote_quality: bool = False
+    #: Tasks this run handed to ``remote``.
+    remote_tasks: int = 0
+
+    async def offload(self, fn: Any, *args: Any) -> Any:
+        """Run ``fn(*args)`` on the remote backend (a worker process or Dask worker)."""
+        self.remote_tasks += 1
+        return await self.remote.run(fn, *args)
 
 
 async def render(run: Run, job: Job, kind: str) -> list[GeneratedFile]:
@@ -89,7 +96,7 @@ async def render(run: Run, job: Job, kind: str) -> list[GeneratedFile]:
     if run.remote is not None:
         from omninode_bridge.codegen.stages.compute import render_files
 
-        files: list[GeneratedFile] = await run.remote.run(
+        files: list[GeneratedFile] = await run.offload(
             render_files, kind, spec, required(job.provenance), run.template_dir
         )
         return files
