@@ -185,8 +185,7 @@ class DaskBackend:
                     raise ConfigError(
                         f"cannot reach the Dask scheduler at {self.address}: {exc}"
                     ) from None
-                info = self._client.scheduler_info()
-                self.workers = len(info.get("workers", {}))
+                self.workers = len(await self._client.nthreads())
             return self._client
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
