@@ -203,20 +203,26 @@ def test_scheduler_from_the_environment(
     assert run["execution"]["backend"] == "dask"
 
 
+@pytest.mark.timeout(400)
 def test_a_worker_killed_mid_run_loses_nothing(
     tmp_path: Path, cluster: tuple[str, list[subprocess.Popen[bytes]]]
 ) -> None:
     address, workers = cluster
-    count = 45
+    count = 24
     contracts = write_contracts(tmp_path / "contracts", count)
     local = finish(omninode("generate", str(contracts), "--out", str(tmp_path / "local"),
                             "--json", "--workers", "1"))  # fmt: skip
     process = omninode("generate", str(contracts), "--out", str(tmp_path / "dask"),
                        "--json", "--scheduler", address)  # fmt: skip
-    _wait_for_tasks(address, 3)
-    workers[0].send_signal(signal.SIGKILL)
-    workers[0].wait(timeout=20)
-    run = finish(process)
+    try:
+        _wait_for_tasks(address, 10)
+        workers[0].send_signal(signal.SIGKILL)
+        workers[0].wait(timeout=20)
+        run = finish(process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     assert run["success"]
     assert len(run["packages"]) == count
     assert run["execution"]["tasks"] == count * 5
@@ -227,11 +233,11 @@ def test_a_worker_killed_mid_run_loses_nothing(
 
 
 def _wait_for_tasks(address: str, count: int, timeout: float = 120) -> None:
-    """Until the cluster has finished ``count`` tasks of the run."""
+    """Until the scheduler has seen ``count`` task transitions (the run has started)."""
     code = (
         "import sys\nfrom distributed import Client\n"
         f"c = Client({address!r}, timeout=30)\n"
-        "print(sum(len(v) for v in c.run(lambda dask_worker: list(dask_worker.data)).values()))\n"
+        "print(c.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter))\n"
         "c.close()"
     )
     deadline = time.monotonic() + timeout
