@@ -68,17 +68,19 @@ def cold_start(repeats: int = 7) -> dict[str, Any]:
     bare = min(_timed([sys.executable, "-c", "pass"], here)[0] for _ in range(repeats))
     help_ = min(_timed([*_omninode(), "--help"], here)[0] for _ in range(repeats))
     probe = (
-        "import sys; from omninode_bridge.cli.app import main; sys.argv=['omninode','--help']\n"
+        "import sys, io; from omninode_bridge.cli.app import main; sys.argv=['omninode','--help']\n"
+        "real, sys.stdout = sys.stdout, io.StringIO()\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = ('sqlalchemy', 'alembic', 'omninode_bridge.quorum', 'distributed', 'dask')\n"
-        "print('\\n' + ','.join(m for m in heavy if m in sys.modules))"
+        "heavy = ('typer', 'rich', 'sqlalchemy', 'alembic', 'omninode_bridge.quorum',"
+        " 'distributed')\n"
+        "real.write(','.join(m for m in heavy if m in sys.modules))"
     )
-    imported = _timed([sys.executable, "-c", probe], here)[2].strip().splitlines()
+    imported = _timed([sys.executable, "-c", probe], here)[2].strip()
     return {
         "python_pass_ms": round(bare * 1000, 1),
         "omninode_help_ms": round(help_ * 1000, 1),
         "ratio": round(help_ / bare, 2),
-        "heavy_modules_imported": [m for m in (imported[-1] if imported else "").split(",") if m],
+        "heavy_modules_imported": [m for m in imported.split(",") if m],
     }
 
 

@@ -80,8 +80,9 @@ def test_workers_2_writes_the_same_files_as_workers_1_and_in_loop(tmp_path: Path
     trees = {}
     for workers in ("0", "1", "2"):
         out = tmp_path / f"out{workers}"
-        run = finish(omninode("generate", str(contracts), "--out", str(out), "--json",
-                              "--workers", workers))  # fmt: skip
+        run = finish(
+            omninode("generate", str(contracts), "--out", str(out), "--json", "--workers", workers)
+        )
         execution = run["execution"]
         if workers == "0":
             assert execution["backend"] == "in-loop"
@@ -98,8 +99,14 @@ def test_workers_2_writes_the_same_files_as_workers_1_and_in_loop(tmp_path: Path
 def test_omninode_workers_environment_variable_sets_the_pool(tmp_path: Path) -> None:
     contracts = write_contracts(tmp_path / "contracts", 2)
     run = finish(
-        omninode("generate", str(contracts), "--out", str(tmp_path / "o"), "--json",
-                 env={"OMNINODE_WORKERS": "1"})  # fmt: skip
+        omninode(
+            "generate",
+            str(contracts),
+            "--out",
+            str(tmp_path / "o"),
+            "--json",
+            env={"OMNINODE_WORKERS": "1"},
+        )
     )
     assert run["execution"]["backend"] == "processes"
     assert run["execution"]["workers"] == 1
@@ -107,8 +114,9 @@ def test_omninode_workers_environment_variable_sets_the_pool(tmp_path: Path) -> 
 
 def test_bad_scheduler_address_is_one_clear_message(tmp_path: Path) -> None:
     contracts = write_contracts(tmp_path / "contracts", 2)
-    process = omninode("generate", str(contracts), "--out", str(tmp_path / "o"),
-                       "--scheduler", "not-an-address")  # fmt: skip
+    process = omninode(
+        "generate", str(contracts), "--out", str(tmp_path / "o"), "--scheduler", "not-an-address"
+    )
     out, err = process.communicate(timeout=120)
     assert process.returncode == 2
     assert "tcp://HOST:PORT" in err
@@ -142,12 +150,18 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]
     logs = (tmp_path / "dask.log").open("wb")
     port = address.rsplit(":", 1)[1]
     processes = [
-        subprocess.Popen([tool, "scheduler", "--host", "127.0.0.1", "--port", port,
-                          "--no-dashboard"], stdout=logs, stderr=logs)  # fmt: skip
+        subprocess.Popen(
+            [tool, "scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"],
+            stdout=logs,
+            stderr=logs,
+        )
     ]
     workers = [
-        subprocess.Popen([tool, "worker", address, "--nthreads", "1", "--no-nanny",
-                          "--no-dashboard"], stdout=logs, stderr=logs)  # fmt: skip
+        subprocess.Popen(
+            [tool, "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard"],
+            stdout=logs,
+            stderr=logs,
+        )
         for _ in range(2)
     ]
     processes += workers
@@ -181,10 +195,22 @@ def test_scheduler_runs_the_work_on_the_cluster_with_the_same_files(
 ) -> None:
     address, _ = cluster
     contracts = write_contracts(tmp_path / "contracts", 6)
-    local = finish(omninode("generate", str(contracts), "--out", str(tmp_path / "local"),
-                            "--json", "--workers", "1"))  # fmt: skip
-    run = finish(omninode("generate", str(contracts), "--out", str(tmp_path / "dask"),
-                          "--json", "--scheduler", address))  # fmt: skip
+    local = finish(
+        omninode(
+            "generate", str(contracts), "--out", str(tmp_path / "local"), "--json", "--workers", "1"
+        )
+    )
+    run = finish(
+        omninode(
+            "generate",
+            str(contracts),
+            "--out",
+            str(tmp_path / "dask"),
+            "--json",
+            "--scheduler",
+            address,
+        )
+    )
     execution = run["execution"]
     assert execution["backend"] == "dask"
     assert execution["workers"] == 2
@@ -198,8 +224,16 @@ def test_scheduler_from_the_environment(
 ) -> None:
     address, _ = cluster
     contracts = write_contracts(tmp_path / "contracts", 2)
-    run = finish(omninode("generate", str(contracts), "--out", str(tmp_path / "o"), "--json",
-                          env={"OMNINODE_DASK_SCHEDULER": address}))  # fmt: skip
+    run = finish(
+        omninode(
+            "generate",
+            str(contracts),
+            "--out",
+            str(tmp_path / "o"),
+            "--json",
+            env={"OMNINODE_DASK_SCHEDULER": address},
+        )
+    )
     assert run["execution"]["backend"] == "dask"
 
 
@@ -210,10 +244,20 @@ def test_a_worker_killed_mid_run_loses_nothing(
     address, workers = cluster
     count = 24
     contracts = write_contracts(tmp_path / "contracts", count)
-    local = finish(omninode("generate", str(contracts), "--out", str(tmp_path / "local"),
-                            "--json", "--workers", "1"))  # fmt: skip
-    process = omninode("generate", str(contracts), "--out", str(tmp_path / "dask"),
-                       "--json", "--scheduler", address)  # fmt: skip
+    local = finish(
+        omninode(
+            "generate", str(contracts), "--out", str(tmp_path / "local"), "--json", "--workers", "1"
+        )
+    )
+    process = omninode(
+        "generate",
+        str(contracts),
+        "--out",
+        str(tmp_path / "dask"),
+        "--json",
+        "--scheduler",
+        address,
+    )
     try:
         _wait_for_tasks(address, 10)
         workers[0].send_signal(signal.SIGKILL)

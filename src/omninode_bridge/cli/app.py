@@ -1,8 +1,9 @@
-"""The ``omninode`` typer application.
+"""The ``omninode`` entry point.
 
-Each command family lives in its own module exposing ``register(app)``; this
-module only assembles them and turns package errors into one clear message and
-a non-zero exit code, never a traceback.
+``omninode --help`` is answered from :mod:`.command_table` alone (no typer,
+rich, SQLAlchemy, Alembic, quorum or Dask imported); everything else runs the
+typer application of :mod:`.commands`, which imports a command's module only
+when that command runs.
 
 Exit codes: 0 success, 1 the job ran and found failures (validation failed,
 ``--check`` found drift, a workflow failed), 2 bad input or configuration.
@@ -10,17 +11,11 @@ Exit codes: 0 success, 1 the job ran and found failures (validation failed,
 
 from __future__ import annotations
 
-import importlib
-import os
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Any
 
-import typer
-import typer.main
-from typer import _click as click  # the click typer builds its groups with
-from typer.core import TyperCommand, TyperGroup
-
-from omninode_bridge.errors import OmniNodeError
+if TYPE_CHECKING:
+    from omninode_bridge.cli.commands import app
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "app", "main"]
 
@@ -28,120 +23,23 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 
-# Commands: name -> (module with ``register(app)``, short help). A module is
-# imported only when one of its commands runs or shows its own help, so
-# ``omninode --help`` stays cheap (no SQLAlchemy, Alembic, quorum or Dask).
-# tests/cli/test_app_lazy.py checks each short help against the command's own.
-_COMMANDS: dict[str, tuple[str, str]] = {
-    "example": (
-        "omninode_bridge.cli.example",
-        "Run a six-stage example workflow and print its stage table.",
-    ),
-    "generate": (
-        "omninode_bridge.cli.generate",
-        "Generate ONEX node packages from contracts or a PRD.",
-    ),
-    "quorum": (
-        "omninode_bridge.cli.quorum",
-        "Ask the AI quorum to vote on FILE and print every vote as a table.",
-    ),
-    "stats": ("omninode_bridge.cli.runs", "Print the analytics summaries."),
-    "serve": (
-        "omninode_bridge.cli.serve",
-        "Serve /metrics, /health and /api/{runs,alerts,metrics,dashboard} until interrupted.",
-    ),
-    "validate": (
-        "omninode_bridge.cli.validate",
-        "Validate node code: completeness, quality, ONEX compliance and anti-patterns.",
-    ),
-    "runs": ("omninode_bridge.cli.runs", "Workflow run history."),
-    "db": ("omninode_bridge.cli.runs", "Database maintenance."),
-}
-
-#: Command modules, each with ``register(app)``.
-_COMMAND_MODULES: list[str] = sorted({module for module, _ in _COMMANDS.values()})
-
-
-class _LazyGroup(TyperGroup):
-    """Lists the commands from :data:`_COMMANDS`; imports a module when its command runs."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(dict.fromkeys([*_COMMANDS, *self.commands]))
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in self.commands or cmd_name not in _COMMANDS:
-            return self.commands.get(cmd_name)
-        # not loaded yet: a stand-in carrying the short help for the command list;
-        # running the command goes through resolve_command, which loads it
-        return TyperCommand(cmd_name, help=_COMMANDS[cmd_name][1])
-
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
-        if args and args[0] in _COMMANDS:
-            self.load(args[0])
-        return super().resolve_command(ctx, args)
-
-    def load(self, cmd_name: str) -> click.Command | None:
-        """Import the module of ``cmd_name`` and add its commands to this group."""
-        if cmd_name not in self.commands:
-            module = importlib.import_module(_COMMANDS[cmd_name][0])
-            holder = typer.Typer()
-            module.register(holder)
-            group = typer.main.get_group(holder)
-            for name, command in group.commands.items():
-                self.commands.setdefault(name, command)
-        return self.commands.get(cmd_name)
-
-
-app = typer.Typer(
-    name="omninode",
-    help="Turn ONEX node contracts and PRDs into working, tested node packages.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    cls=_LazyGroup,
-)
-
-
-def _register_commands() -> None:
-    """Import every command module now (for tools that read ``app`` directly)."""
-    for module_name in _COMMAND_MODULES:
-        module = importlib.import_module(module_name)
-        module.register(app)
-
-
-@app.callback()
-def _root(
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Log progress at INFO level on stderr.")
-    ] = False,
-) -> None:
-    """Turn ONEX node contracts and PRDs into working, tested node packages."""
-    from omninode_bridge.config import load_settings
-    from omninode_bridge.logs import configure_logging
-
-    try:
-        settings = load_settings()
-    except OmniNodeError as exc:  # every setting is honoured or refused here, at start
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    # Commands print their own summaries; logs stay at WARNING unless asked for.
-    explicit = os.environ.get("OMNINODE_LOG_LEVEL")
-    configure_logging(settings, level="INFO" if verbose else (explicit or "WARNING"))
-
 
 def main() -> None:
     """Console-script entry point."""
-    try:
-        app()
-    except OmniNodeError as exc:
-        from rich.console import Console
+    if sys.argv[1:] in (["--help"], ["-h"]):
+        from omninode_bridge.cli.command_table import top_level_help
 
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(EXIT_BAD_INPUT)
-    except KeyboardInterrupt:
-        from rich.console import Console
+        sys.stdout.write(top_level_help())
+        return
+    from omninode_bridge.cli.commands import run
 
-        Console(stderr=True).print("interrupted")
-        sys.exit(130)
+    run()
+
+
+def __getattr__(name: str) -> Any:
+    """``app``: the typer application, built on first use."""
+    if name == "app":
+        from omninode_bridge.cli.commands import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

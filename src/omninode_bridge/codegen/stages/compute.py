@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
+from typing import Any
 
 from omninode_bridge.codegen.render import PackageRenderer
 from omninode_bridge.codegen.spec import NodeSpec, build_node_spec
@@ -82,8 +83,8 @@ def render_files(
     return _loop().run_until_complete(method(spec))
 
 
-def check_files(spec: NodeSpec, files: list[GeneratedFile]) -> tuple[int, list[str]]:
-    """Stage quality with the default validators: (modules checked, error lines)."""
+def check_files(spec: NodeSpec, files: list[GeneratedFile]) -> list[tuple[str, Any]]:
+    """Stage quality with the default validators: (module path, report) per checked module."""
     from omninode_bridge.codegen.stages.quality import validation_context
     from omninode_bridge.validation import ValidationPipeline, default_validators
 
@@ -91,19 +92,17 @@ def check_files(spec: NodeSpec, files: list[GeneratedFile]) -> tuple[int, list[s
     if pipeline is None:
         pipeline = ValidationPipeline(default_validators())
         _local.pipeline = pipeline
-    errors: list[str] = []
-    checked = 0
+    reports: list[tuple[str, Any]] = []
     for item in files:
         if item.owner is FileOwner.USER or not item.path.endswith(".py"):
             continue
-        checked += 1
         context = validation_context(spec, item)
         if item.path.endswith("/node.py"):
             report = _loop().run_until_complete(pipeline.validate(item.content, context))
         else:
             report = pipeline.run_validators(item.content, context)
-        errors.extend(f"{spec.package_path}/{item.path}: {e}" for e in report.errors)
-    return checked, errors
+        reports.append((f"{spec.package_path}/{item.path}", report))
+    return reports
 
 
 def warm_up() -> None:

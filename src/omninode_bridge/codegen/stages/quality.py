@@ -25,9 +25,10 @@ async def quality(run: Run, job: Job, pipeline: ValidationPipeline) -> Mapping[s
     if run.remote is not None and run.remote_quality:
         from omninode_bridge.codegen.stages.compute import check_files
 
-        checked, found = await run.offload(check_files, spec, list(job.files))
-        _raise_for(spec, found)
-        return {"modules_checked": checked}
+        reports = await run.offload(check_files, spec, list(job.files))
+        job.validations.extend(reports)
+        _raise_for(spec, [f"{path}: {e}" for path, report in reports for e in report.errors])
+        return {"modules_checked": len(reports)}
     errors: list[str] = []
     checked = 0
     for item in job.files:
