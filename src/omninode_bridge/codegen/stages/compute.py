@@ -22,8 +22,9 @@ from omninode_bridge.codegen.spec import NodeSpec, build_node_spec
 from omninode_bridge.codegen.template_manager import TemplateManager, TemplateType
 from omninode_bridge.codegen.writer import FileOwner, GeneratedFile, Provenance
 from omninode_bridge.contracts import Contract
+from omninode_bridge.validation import ValidationContext
 
-__all__ = ["check_files", "render_files", "render_models"]
+__all__ = ["check_files", "render_files", "render_models", "validation_context", "warm_up"]
 
 _local = threading.local()
 _managers: dict[str, TemplateManager] = {}
@@ -85,7 +86,6 @@ def render_files(
 
 def check_files(spec: NodeSpec, files: list[GeneratedFile]) -> list[tuple[str, Any]]:
     """Stage quality with the default validators: (module path, report) per checked module."""
-    from omninode_bridge.codegen.stages.quality import validation_context
     from omninode_bridge.validation import ValidationPipeline, default_validators
 
     pipeline: ValidationPipeline | None = getattr(_local, "pipeline", None)
@@ -126,3 +126,15 @@ def warm_up() -> None:
     # a forked worker makes its own loop (an epoll handle must not be shared)
     _local.loop.close()
     del _local.loop
+
+
+def validation_context(spec: NodeSpec, item: GeneratedFile) -> ValidationContext:
+    """What the validators know about one generated module."""
+    if item.path.endswith("/node.py"):
+        return ValidationContext(
+            node_type=spec.node_type,
+            operations=[op.name for op in spec.operations],
+            models=[spec.input_model, spec.output_model, spec.request_model],
+            file_path=item.path,
+        )
+    return ValidationContext(node_type="auto", file_path=item.path)

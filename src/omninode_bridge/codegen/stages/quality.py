@@ -10,12 +10,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from omninode_bridge.codegen.spec import NodeSpec
+from omninode_bridge.codegen.stages.compute import check_files, validation_context
 from omninode_bridge.codegen.stages.state import Job, Run, required
-from omninode_bridge.codegen.writer import FileOwner, GeneratedFile
+from omninode_bridge.codegen.writer import FileOwner
 from omninode_bridge.errors import GenerationError
-from omninode_bridge.validation import ValidationContext, ValidationPipeline
+from omninode_bridge.validation import ValidationPipeline
 
-__all__ = ["quality"]
+__all__ = ["quality", "validation_context"]
 
 
 async def quality(run: Run, job: Job, pipeline: ValidationPipeline) -> Mapping[str, Any]:
@@ -23,8 +24,6 @@ async def quality(run: Run, job: Job, pipeline: ValidationPipeline) -> Mapping[s
         return {"skipped": "fresh"}
     spec = required(job.spec)
     if run.remote is not None and run.remote_quality:
-        from omninode_bridge.codegen.stages.compute import check_files
-
         reports = await run.offload(check_files, spec, list(job.files))
         job.validations.extend(reports)
         _raise_for(spec, [f"{path}: {e}" for path, report in reports for e in report.errors])
@@ -52,14 +51,3 @@ def _raise_for(spec: NodeSpec, errors: list[str]) -> None:
         raise GenerationError(
             f"generated code for {spec.class_name} failed validation:\n  " + "\n  ".join(errors)
         )
-
-
-def validation_context(spec: NodeSpec, item: GeneratedFile) -> ValidationContext:
-    if item.path.endswith("/node.py"):
-        return ValidationContext(
-            node_type=spec.node_type,
-            operations=[op.name for op in spec.operations],
-            models=[spec.input_model, spec.output_model, spec.request_model],
-            file_path=item.path,
-        )
-    return ValidationContext(node_type="auto", file_path=item.path)

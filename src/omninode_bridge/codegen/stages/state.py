@@ -14,6 +14,7 @@ from typing import Any
 from omninode_bridge import __version__
 from omninode_bridge.codegen.render import PackageRenderer
 from omninode_bridge.codegen.spec import NodeSpec
+from omninode_bridge.codegen.stages.compute import render_files
 from omninode_bridge.codegen.writer import GeneratedFile, Manifest, PackagePlan, Provenance
 from omninode_bridge.contracts import Contract
 from omninode_bridge.contracts.problems import ContractProblem
@@ -94,8 +95,6 @@ async def render(run: Run, job: Job, kind: str) -> list[GeneratedFile]:
     """The files of stage ``kind`` (validators, tests, package): in a worker or in the loop."""
     spec = required(job.spec)
     if run.remote is not None:
-        from omninode_bridge.codegen.stages.compute import render_files
-
         files: list[GeneratedFile] = await run.offload(
             render_files, kind, spec, required(job.provenance), run.template_dir
         )
