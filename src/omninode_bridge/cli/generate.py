@@ -44,6 +44,7 @@ from omninode_bridge.codegen.workflow import (
 )
 from omninode_bridge.codegen.writer import FileAction
 from omninode_bridge.config import load_settings
+from omninode_bridge.engine.backends import ExecutionBackend, make_backend
 from omninode_bridge.engine.executor import StagedParallelExecutor
 from omninode_bridge.engine.signals import Signal, SignalCoordinator, SignalType
 from omninode_bridge.errors import ConfigError, ContractError, OmniNodeError
@@ -65,6 +66,8 @@ log = get_logger(__name__, component="cli")
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 CHECK_TOOLS = ("ruff", "mypy", "pytest")
 _PIPE_WIDTH = 200
+#: What the worker processes import once (the stages' CPU work).
+_WORKER_MODULES = ("omninode_bridge.codegen.stages.worker_init",)
 
 
 def exit_code(result: CodegenWorkflowResult, checks: list[CheckResult] | None = None) -> int:
@@ -244,6 +247,22 @@ def generate(
         typer.Option("--python", help="Python >= 3.12 with omnibase-core for --run-tests."),
     ] = None,
     # -- end runtime target --
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Worker processes for the CPU work (OMNINODE_WORKERS; default: CPU count; "
+            "0: in the main process).",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Run the per-contract work on this Dask scheduler, tcp://HOST:PORT "
+            "(OMNINODE_DASK_SCHEDULER; needs the dask extra).",
+        ),
+    ] = None,
 ) -> None:
     """Generate ONEX node packages from contracts or a PRD.
 
@@ -289,6 +308,7 @@ def generate(
                         quorum=quorum,
                         draft=draft,
                         strict=strict,
+                        backend=make_backend(workers, scheduler, preload=_WORKER_MODULES),
                         progress_console=None if as_json else err,
                     )
                 )
@@ -313,6 +333,7 @@ def generate(
     if as_json:
         document = result_to_json(result, checks, run_tests=run_tests)
         document["warnings"] += [_run_warning(w) for w in warnings]
+        document["execution"] = result.execution
         console.print_json(json.dumps(document))
     else:
         _print_human(console, result, checks)
@@ -343,6 +364,7 @@ async def _generate(
     quorum: bool = False,
     draft: bool = False,
     strict: bool = False,
+    backend: ExecutionBackend | None = None,
 ) -> tuple[CodegenWorkflowResult, list[CheckResult]]:
     coordinator = SignalCoordinator()
     settings = load_settings()
@@ -357,6 +379,7 @@ async def _generate(
             metrics_collector=metrics,
             signal_coordinator=coordinator,
             max_parallel_tasks=settings.max_parallel_tasks,
+            backend=backend,
         ),
         validation_pipeline=(
             ValidationPipeline(default_validators(), ai_quorum=ai_quorum) if ai_quorum else None
@@ -371,6 +394,8 @@ async def _generate(
             progress_console=progress_console,
         )  # fmt: skip
     finally:
+        if backend is not None:
+            await backend.close()
         if ai_quorum is not None:
             await ai_quorum.close()
         if drafter is not None:

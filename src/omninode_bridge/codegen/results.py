@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from omninode_bridge.codegen.writer import FileAction
 from omninode_bridge.engine.models import WorkflowResult
@@ -92,6 +93,9 @@ class CodegenWorkflowResult:
         warnings: What the loader kept without understanding, per contract
             (file, line, field); empty under ``strict``, where they are errors.
         outcomes: Per contract: node type, mixins, checks passed, validation results.
+        execution: Where the CPU work ran: ``backend`` (in-loop, processes,
+            dask), ``workers``, ``tasks`` handed to it by this run and, for
+            Dask, ``task_workers`` (worker address -> tasks it returned).
     """
 
     success: bool
@@ -108,6 +112,7 @@ class CodegenWorkflowResult:
     prd_analysis: object | None = None
     warnings: tuple[ContractProblem, ...] = ()
     outcomes: tuple[ContractOutcome, ...] = ()
+    execution: dict[str, Any] = field(default_factory=dict)
 
     @property
     def has_drift(self) -> bool:

@@ -53,9 +53,16 @@ Json = None | bool | int | float | str | list["Json"] | dict[str, "Json"]
 
 
 class _Missing:
-    """Marks a violation that removes the field from the payload."""
+    """Marks a violation that removes the field from the payload.
+
+    One instance per process, also after pickling (specs travel to worker
+    processes and back), so ``value is MISSING`` holds on either side.
+    """
 
     def __repr__(self) -> str:
+        return "MISSING"
+
+    def __reduce__(self) -> str:
         return "MISSING"
 
 

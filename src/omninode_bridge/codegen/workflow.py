@@ -123,6 +123,7 @@ class CodegenWorkflow:
         self.executor = executor or StagedParallelExecutor(
             max_parallel_tasks=max_workers if enable_parallel else 1
         )
+        self._default_validation = validation_pipeline is None
         self.validation_pipeline = validation_pipeline or ValidationPipeline(default_validators())
         self.enable_parallel = enable_parallel
         self.contract_drafter = contract_drafter
@@ -290,6 +291,7 @@ class CodegenWorkflow:
             index=_read_index(Path(output_directory)),
             strict=self.strict,
         )
+        self._use_backend(run)
         result = await self.executor.execute_workflow(
             workflow_id or f"codegen-{session_id}",
             self._stages(run),
@@ -301,6 +303,17 @@ class CodegenWorkflow:
         if result.success and not run.dry_run:
             _write_index(run)
         return self._result(run, result, started)
+
+    def _use_backend(self, run: Run) -> None:
+        """Hand the CPU-bound work to the executor's backend unless it is the event loop."""
+        backend = self.executor.backend
+        if backend.name == "in-loop" or len(run.jobs) < 2:
+            return  # one contract: nothing to spread, worker start-up would only cost
+        run.remote = backend
+        backend.prestart()  # workers start while the contracts are parsed
+        template_dir = self.template_manager.template_dir
+        run.template_dir = str(template_dir) if template_dir is not None else None
+        run.remote_quality = self._default_validation
 
     async def _template_hashes(self) -> tuple[str, dict[str, str]]:
         hashes: dict[str, str] = {}
@@ -381,6 +394,7 @@ class CodegenWorkflow:
                 *(w for job in run.jobs for w in job.schema_warnings),
             ),
             outcomes=tuple(_outcome(job) for job in run.jobs),
+            execution=_execution(self.executor.backend, run),
         )
         log.info(
             "codegen.finished",
@@ -505,6 +519,18 @@ def _outcome(job: Job) -> ContractOutcome:
         fresh=job.fresh is not None,
         validations=tuple(job.validations),
     )
+
+
+def _execution(backend: Any, run: Run) -> dict[str, Any]:
+    where: dict[str, int] = {}
+    for address in getattr(backend, "task_workers", {}).values():
+        where[address] = where.get(address, 0) + 1
+    return {
+        "backend": backend.name if run.remote is not None else "in-loop",
+        "workers": backend.workers if run.remote is not None else 1,
+        "tasks": run.remote_tasks,
+        "task_workers": where,
+    }
 
 
 def _read_index(output: Path) -> dict[str, str]:

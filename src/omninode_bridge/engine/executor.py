@@ -37,6 +37,7 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 
+from omninode_bridge.engine.backends import ExecutionBackend, InLoopBackend
 from omninode_bridge.engine.dag import DependencyGraph
 from omninode_bridge.engine.models import (
     EnumStageStatus,
@@ -110,6 +111,9 @@ class StagedParallelExecutor:
         max_parallel_tasks: Steps of one stage running at once, at most.
         stage_timeout_seconds: Upper bound on any stage's time.
         enable_fast_fail: Stop at the first failed stage and cancel its running steps.
+        backend: Where steps run their CPU-bound work (``await
+            executor.backend.run(fn, *args)``): the event loop (default),
+            worker processes or a Dask cluster (:mod:`.backends`).
 
     Example:
         ```python
@@ -127,6 +131,7 @@ class StagedParallelExecutor:
         max_parallel_tasks: int = 10,
         stage_timeout_seconds: float = 300,
         enable_fast_fail: bool = True,
+        backend: ExecutionBackend | None = None,
     ) -> None:
         if max_parallel_tasks < 1:
             raise ValueError("max_parallel_tasks must be >= 1")
@@ -138,6 +143,7 @@ class StagedParallelExecutor:
         self.max_parallel_tasks = max_parallel_tasks
         self.stage_timeout_seconds = stage_timeout_seconds
         self.enable_fast_fail = enable_fast_fail
+        self.backend: ExecutionBackend = backend or InLoopBackend()
         self._totals = _Totals()
 
     @classmethod

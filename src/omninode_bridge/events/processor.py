@@ -128,7 +128,9 @@ class EventProcessor:
 
     async def _flush_later(self) -> None:
         await self._sleep(self.batch_timeout_ms / 1000)
-        await self.flush()
+        # shielded: a close() that cancels the timer mid-flush must not lose the
+        # batch already taken (close's own flush waits for this one on the lock)
+        await asyncio.shield(self.flush())
 
     async def flush(self) -> bool:
         """Process whatever is batched now; False if the handler failed."""

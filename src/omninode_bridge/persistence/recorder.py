@@ -1,7 +1,9 @@
 """RunRecorder: writes run history from the executor's lifecycle signals.
 
 Subscribe it to a :class:`~omninode_bridge.engine.signals.SignalCoordinator`
-and every workflow run, stage and step lands in the store as it happens. A run
+and every workflow run, stage and step lands in the store: the run row when it
+starts, each stage with all its steps in one transaction when the stage ends
+(so recording costs a few statements a stage, not several a step). A run
 becomes ``completed`` only when its ``workflow_completed`` signal is written,
 so a process that dies mid-run leaves the run ``running`` (later
 ``interrupted``), never falsely completed.
@@ -64,6 +66,9 @@ class RunRecorder:
         self.store = store
         self.errors = 0
         self._subscription: Subscription | None = None
+        # (run id, stage id) -> the stage's row and its steps' rows, until the stage ends
+        self._stages: dict[tuple[str, str], dict[str, Any]] = {}
+        self._steps: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
 
     def attach(self, coordinator: SignalCoordinator) -> Subscription:
         """Subscribe to every lifecycle signal of ``coordinator``."""
@@ -113,38 +118,66 @@ class RunRecorder:
                 error=signal.error,
             )
         elif kind is SignalType.STAGE_STARTED:
-            await store.record_stage_started(
-                run_id,
-                _require(signal.stage_id),
-                started_at=when,
-                stage_number=_int(signal.data.get("stage_number")),
-            )
+            key = (run_id, _require(signal.stage_id))
+            self._stages[key] = {
+                "stage_id": key[1],
+                "stage_number": _int(signal.data.get("stage_number")),
+                "status": "running",
+                "started_at": when,
+                "completed_at": None,
+                "duration_ms": None,
+                "error": None,
+            }
         elif kind in _STAGE_END:
-            await store.record_stage_finished(
-                run_id,
-                _require(signal.stage_id),
-                success=kind is SignalType.STAGE_COMPLETED,
-                status=_STAGE_END[kind],
-                completed_at=when,
-                duration_ms=signal.duration_ms,
-                error=signal.error,
-                stage_number=_int(signal.data.get("stage_number")),
-            )
+            await self._flush_stage(run_id, signal, when)
         elif kind is SignalType.STEP_STARTED:
-            await store.record_step_started(
-                run_id, _require(signal.stage_id), _require(signal.step_id), started_at=when
-            )
+            self._step(run_id, signal, when)
         elif kind in (SignalType.STEP_COMPLETED, SignalType.STEP_FAILED):
-            await store.record_step_finished(
-                run_id,
-                _require(signal.stage_id),
-                _require(signal.step_id),
-                success=kind is SignalType.STEP_COMPLETED,
-                completed_at=when,
-                duration_ms=signal.duration_ms,
-                error=signal.error,
-                attempts=_int(signal.data.get("attempts")) or 1,
-            )
+            row = self._step(run_id, signal, when)
+            row["status"] = "completed" if kind is SignalType.STEP_COMPLETED else "failed"
+            row["completed_at"] = when
+            row["duration_ms"] = signal.duration_ms
+            row["error"] = signal.error
+            row["attempts"] = _int(signal.data.get("attempts")) or 1
+
+    def _step(self, run_id: str, signal: Signal, when: datetime) -> dict[str, Any]:
+        steps = self._steps.setdefault((run_id, _require(signal.stage_id)), {})
+        step_id = _require(signal.step_id)
+        row = steps.get(step_id)
+        if row is None:
+            row = steps[step_id] = {
+                "step_id": step_id,
+                "status": "running",
+                "started_at": when,
+                "completed_at": None,
+                "duration_ms": None,
+                "attempts": 1,
+                "error": None,
+            }
+        return row
+
+    async def _flush_stage(self, run_id: str, signal: Signal, when: datetime) -> None:
+        key = (run_id, _require(signal.stage_id))
+        stage = self._stages.pop(key, None) or {
+            "stage_id": key[1],
+            "stage_number": None,
+            "started_at": when,
+        }
+        number = _int(signal.data.get("stage_number"))
+        if number is not None:
+            stage["stage_number"] = number
+        started: datetime = stage["started_at"]
+        duration = signal.duration_ms
+        if duration is None:
+            duration = max((when - started).total_seconds() * 1000, 0.0)
+        stage.update(
+            status=_STAGE_END[signal.signal_type],
+            completed_at=when,
+            duration_ms=duration,
+            error=signal.error,
+        )
+        steps = list(self._steps.pop(key, {}).values())
+        await self.store.record_stage_batch(run_id, stage, steps)
 
     async def record_result(self, result: Any) -> None:
         """Store the files a finished ``WorkflowResult`` reports as generated."""
@@ -155,9 +188,7 @@ class RunRecorder:
         self, run_id: str, paths: Iterable[str], action: str = "written"
     ) -> None:
         """Store files written by run ``run_id``."""
-        async with self.store.transaction():
-            for path in paths:
-                await self.store.record_file_written(run_id, str(path), action=action)
+        await self.store.record_files_batch(run_id, [str(p) for p in paths], action=action)
 
 
 def _require(value: str | None) -> str:

@@ -213,6 +213,58 @@ class RunHistoryStore(StoreBase):
             async with self._connection() as conn:
                 await conn.execute(update(t).where(*where).values(attempts=attempts))
 
+    async def record_stage_batch(
+        self,
+        run_id: str,
+        stage: Mapping[str, Any],
+        steps: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        """Write one stage row and its step rows in one transaction (insert or update).
+
+        ``stage`` has the ``run_stages`` columns but ``run_id``; every ``steps``
+        item the ``run_steps`` columns but ``run_id`` and ``stage_id``, the
+        same keys in each.
+        """
+        await self.initialize()
+        stage_id = str(stage["stage_id"])
+        async with self.transaction(), self._connection() as conn:
+            stmt = self._insert(RUN_STAGES).values(run_id=run_id, **stage)
+            changes = {k: stmt.excluded[k] for k in stage if k != "stage_id"}
+            await conn.execute(
+                stmt.on_conflict_do_update(index_elements=["run_id", "stage_id"], set_=changes)
+            )
+            if not steps:
+                return
+            insert = self._insert(RUN_STEPS)
+            keys = [k for k in steps[0] if k != "step_id"]
+            await conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["run_id", "stage_id", "step_id"],
+                    set_={k: insert.excluded[k] for k in keys},
+                ),
+                [{"run_id": run_id, "stage_id": stage_id, **row} for row in steps],
+            )
+
+    async def record_files_batch(
+        self, run_id: str, paths: Iterable[str], *, action: str = "written"
+    ) -> None:
+        """Record many files of a run in one statement (``action`` for all)."""
+        rows = [
+            {"run_id": run_id, "path": str(p), "action": action, "created_at": self._clock()}
+            for p in dict.fromkeys(paths)
+        ]
+        if not rows:
+            return
+        await self.initialize()
+        insert = self._insert(RUN_FILES)
+        async with self._connection() as conn:
+            await conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["run_id", "path"], set_={"action": insert.excluded.action}
+                ),
+                rows,
+            )
+
     async def record_file_written(
         self,
         run_id: str,

@@ -7,6 +7,7 @@ from typing import Any
 
 from omninode_bridge.codegen.render import PackageRenderer
 from omninode_bridge.codegen.spec import build_node_spec
+from omninode_bridge.codegen.stages.compute import render_models
 from omninode_bridge.codegen.stages.state import GENERATOR_VERSION, Job, Run, required
 from omninode_bridge.codegen.template_manager import TemplateManager, TemplateType
 from omninode_bridge.codegen.writer import Provenance
@@ -30,8 +31,6 @@ async def models(run: Run, job: Job, manager: TemplateManager) -> Mapping[str, A
     if job.fresh is not None:
         return {"skipped": "fresh"}
     contract = required(job.contract)
-    job.spec = build_node_spec(contract)
-    job.schema_warnings = job.spec.schema_warnings
     provenance = Provenance(
         generator_version=GENERATOR_VERSION,
         contract_sha256=job.contract_sha256,
@@ -40,6 +39,14 @@ async def models(run: Run, job: Job, manager: TemplateManager) -> Mapping[str, A
         correlation_id=run.correlation_id,
         contract_path=str(contract.source_path or ""),
     )
+    if run.remote is not None:
+        job.provenance = provenance
+        job.spec, files = await run.offload(render_models, contract, provenance, run.template_dir)
+        job.schema_warnings = job.spec.schema_warnings
+        job.files.extend(files)
+        return {"files": len(files)}
+    job.spec = build_node_spec(contract)
+    job.schema_warnings = job.spec.schema_warnings
     job.renderer = PackageRenderer(ManagerTemplates(manager), provenance)
     files = await job.renderer.render_models(job.spec)
     job.files.extend(files)

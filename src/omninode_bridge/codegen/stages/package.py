@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from omninode_bridge.codegen.results import PackageResult
-from omninode_bridge.codegen.stages.state import GENERATOR_VERSION, Job, Run, required
+from omninode_bridge.codegen.stages.state import GENERATOR_VERSION, Job, Run, render, required
 from omninode_bridge.codegen.writer import (
     MANIFEST_NAME,
     FileAction,
@@ -25,7 +25,7 @@ async def package(run: Run, job: Job) -> Mapping[str, Any]:
     contract = required(job.contract)
     root = run.output / contract.service_name
     manifest_path = f"{contract.version.package_dir}/{MANIFEST_NAME}"
-    job.files.extend(await required(job.renderer).render_package(required(job.spec)))
+    job.files.extend(await render(run, job, "package"))
     writer = PackageWriter(root, manifest_path=manifest_path)
     plan = writer.plan(job.files)
     job.plan = plan
@@ -50,6 +50,7 @@ async def package(run: Run, job: Job) -> Mapping[str, Any]:
     job.written = True
     # The text is on disk now: release it so memory stays flat over many contracts.
     job.files, job.spec, job.renderer = [], None, None
+    job.provenance = None
     written = [
         str(root / p.path) for p in plan.files if p.action in (FileAction.NEW, FileAction.CHANGED)
     ]

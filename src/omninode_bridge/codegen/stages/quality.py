@@ -10,18 +10,24 @@ from collections.abc import Mapping
 from typing import Any
 
 from omninode_bridge.codegen.spec import NodeSpec
+from omninode_bridge.codegen.stages.compute import check_files, validation_context
 from omninode_bridge.codegen.stages.state import Job, Run, required
-from omninode_bridge.codegen.writer import FileOwner, GeneratedFile
+from omninode_bridge.codegen.writer import FileOwner
 from omninode_bridge.errors import GenerationError
-from omninode_bridge.validation import ValidationContext, ValidationPipeline
+from omninode_bridge.validation import ValidationPipeline
 
-__all__ = ["quality"]
+__all__ = ["quality", "validation_context"]
 
 
 async def quality(run: Run, job: Job, pipeline: ValidationPipeline) -> Mapping[str, Any]:
     if job.fresh is not None:
         return {"skipped": "fresh"}
     spec = required(job.spec)
+    if run.remote is not None and run.remote_quality:
+        reports = await run.offload(check_files, spec, list(job.files))
+        job.validations.extend(reports)
+        _raise_for(spec, [f"{path}: {e}" for path, report in reports for e in report.errors])
+        return {"modules_checked": len(reports)}
     errors: list[str] = []
     checked = 0
     for item in job.files:
@@ -36,19 +42,12 @@ async def quality(run: Run, job: Job, pipeline: ValidationPipeline) -> Mapping[s
             report = pipeline.run_validators(item.content, context)
         job.validations.append((f"{spec.package_path}/{item.path}", report))
         errors.extend(f"{spec.package_path}/{item.path}: {e}" for e in report.errors)
+    _raise_for(spec, errors)
+    return {"modules_checked": checked}
+
+
+def _raise_for(spec: NodeSpec, errors: list[str]) -> None:
     if errors:
         raise GenerationError(
             f"generated code for {spec.class_name} failed validation:\n  " + "\n  ".join(errors)
         )
-    return {"modules_checked": checked}
-
-
-def validation_context(spec: NodeSpec, item: GeneratedFile) -> ValidationContext:
-    if item.path.endswith("/node.py"):
-        return ValidationContext(
-            node_type=spec.node_type,
-            operations=[op.name for op in spec.operations],
-            models=[spec.input_model, spec.output_model, spec.request_model],
-            file_path=item.path,
-        )
-    return ValidationContext(node_type="auto", file_path=item.path)

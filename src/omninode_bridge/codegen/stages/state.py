@@ -14,7 +14,8 @@ from typing import Any
 from omninode_bridge import __version__
 from omninode_bridge.codegen.render import PackageRenderer
 from omninode_bridge.codegen.spec import NodeSpec
-from omninode_bridge.codegen.writer import GeneratedFile, Manifest, PackagePlan
+from omninode_bridge.codegen.stages.compute import render_files
+from omninode_bridge.codegen.writer import GeneratedFile, Manifest, PackagePlan, Provenance
 from omninode_bridge.contracts import Contract
 from omninode_bridge.contracts.problems import ContractProblem
 from omninode_bridge.errors import ContractError, GenerationError
@@ -27,6 +28,7 @@ __all__ = [
     "contract_sha256",
     "index_key",
     "package_key",
+    "render",
     "required",
 ]
 
@@ -48,6 +50,7 @@ class Job:
     #: Schema keywords the models do not enforce; kept after ``spec`` is released.
     schema_warnings: tuple[ContractProblem, ...] = ()
     renderer: PackageRenderer | None = None
+    provenance: Provenance | None = None
     files: list[GeneratedFile] = field(default_factory=list)
     plan: PackagePlan | None = None
     written: bool = False
@@ -72,6 +75,37 @@ class Run:
     index: dict[str, str] = field(default_factory=dict)
     contract_error: ContractError | None = None
     strict: bool = False
+    #: Worker processes or a Dask cluster for the CPU-bound work
+    #: (``ExecutionBackend``); None renders in the event loop.
+    remote: Any = None
+    #: The user template folder (workers load templates from it).
+    template_dir: str | None = None
+    #: Whether the quality stage's validators may run remotely (the default set).
+    remote_quality: bool = False
+    #: Tasks this run handed to ``remote``.
+    remote_tasks: int = 0
+
+    async def offload(self, fn: Any, *args: Any) -> Any:
+        """Run ``fn(*args)`` on the remote backend (a worker process or Dask worker)."""
+        self.remote_tasks += 1
+        return await self.remote.run(fn, *args)
+
+
+async def render(run: Run, job: Job, kind: str) -> list[GeneratedFile]:
+    """The files of stage ``kind`` (validators, tests, package): in a worker or in the loop."""
+    spec = required(job.spec)
+    if run.remote is not None:
+        files: list[GeneratedFile] = await run.offload(
+            render_files, kind, spec, required(job.provenance), run.template_dir
+        )
+        return files
+    renderer: PackageRenderer = required(job.renderer)
+    method = {
+        "validators": renderer.render_validators,
+        "tests": renderer.render_tests,
+        "package": renderer.render_package,
+    }[kind]
+    return await method(spec)
 
 
 def required(value: Any) -> Any:

@@ -1,0 +1,252 @@
+"""The CLI as a user runs it: worker processes, a Dask cluster, cold start, regeneration.
+
+Every figure is a fresh ``omninode`` process on distinct contracts (the
+examples renamed, :mod:`synth`), timed from outside; baselines are measured
+in the same run:
+
+* ``cold_start``: ``omninode --help`` against ``python -c pass`` (same
+  interpreter), best of several runs each; ``ratio`` is the one to keep <= 8.
+* ``scaling``: N contracts (1, 10, 100, 1,000; quick: 1, 10, 40) with
+  ``--workers 1``, ``--workers 2`` and ``--scheduler`` on a 2-worker Dask
+  cluster (``dask scheduler`` + two ``dask worker --nthreads 1`` processes);
+  wall time, per-contract time and the CLI process's peak RSS.
+* ``batch_160``: the acceptance batch: 160 contracts, ``--workers 1`` and
+  ``--workers 2`` alternated ``repeats`` times (best of each), ``speedup`` =
+  workers-1 wall / workers-2 wall; ``identical_files`` compares every file
+  with the run id and correlation id masked; then the same batch on the Dask
+  cluster (``tasks_on_cluster`` / ``contracts``).
+* ``regeneration``: the batch again on its own unchanged output (nothing
+  rendered or written) against the first run.
+
+Run: ``python3 benchmarks/run.py --only cli`` (``--quick`` for smaller sizes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synth import write_contracts
+
+_CLI = "import sys; from omninode_bridge.cli.app import main; sys.argv[0] = 'omninode'; main()"
+
+
+def _omninode() -> list[str]:
+    script = Path(sys.executable).parent / "omninode"
+    return [str(script)] if script.exists() else [sys.executable, "-c", _CLI]
+
+
+def _timed(args: list[str], cwd: Path) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS (KiB) of the process, stdout."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    assert process.stdout is not None
+    out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"{args[:3]} exited {process.returncode}: {out[-500:]}")
+    return elapsed, int(usage.ru_maxrss), out
+
+
+def cold_start(repeats: int = 7) -> dict[str, Any]:
+    here = Path.cwd()
+    bare = min(_timed([sys.executable, "-c", "pass"], here)[0] for _ in range(repeats))
+    help_ = min(_timed([*_omninode(), "--help"], here)[0] for _ in range(repeats))
+    probe = (
+        "import sys, io; from omninode_bridge.cli.app import main; sys.argv=['omninode','--help']\n"
+        "real, sys.stdout = sys.stdout, io.StringIO()\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('typer', 'rich', 'sqlalchemy', 'alembic', 'omninode_bridge.quorum',"
+        " 'distributed')\n"
+        "real.write(','.join(m for m in heavy if m in sys.modules))"
+    )
+    imported = _timed([sys.executable, "-c", probe], here)[2].strip()
+    return {
+        "python_pass_ms": round(bare * 1000, 1),
+        "omninode_help_ms": round(help_ * 1000, 1),
+        "ratio": round(help_ / bare, 2),
+        "heavy_modules_imported": [m for m in imported.split(",") if m],
+    }
+
+
+def _generate(
+    contracts: Path, out: Path, mode: list[str], cwd: Path
+) -> tuple[float, int, dict[str, Any]]:
+    elapsed, rss, text = _timed(
+        [*_omninode(), "generate", str(contracts), "--out", str(out), "--json", *mode], cwd
+    )
+    return elapsed, rss, json.loads(text)
+
+
+def normalised_tree(root: Path, run: dict[str, Any]) -> dict[str, str]:
+    """Every file's text, this run's id and correlation id (and manifest hashes) masked."""
+    files: dict[str, str] = {}
+    for path in sorted(root.rglob("*")):
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        text = text.replace(run["session_id"], "<run>").replace(run["correlation_id"], "<corr>")
+        if path.name == ".omninode-manifest.json":
+            text = re.sub(r'"sha256": "[0-9a-f]{64}"', '"sha256": "<h>"', text)
+        files[str(path.relative_to(root))] = text
+    return files
+
+
+class _Cluster:
+    """``dask scheduler`` and two single-threaded ``dask worker`` processes."""
+
+    def __init__(self) -> None:
+        tool = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
+        if tool is None:
+            raise RuntimeError("dask is not installed (pip install 'omninode-bridge[dask]')")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.address = f"tcp://127.0.0.1:{port}"
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        self.processes = [
+            subprocess.Popen(
+                [tool, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                **quiet,  # type: ignore[call-overload]
+            )
+        ]
+        for _ in range(2):
+            self.processes.append(
+                subprocess.Popen(
+                    [tool, "worker", self.address, "--nthreads", "1", "--no-dashboard"],
+                    **quiet,  # type: ignore[call-overload]
+                )
+            )
+        wait = (
+            "from distributed import Client\n"
+            f"c = Client({self.address!r}, timeout=60); c.wait_for_workers(2, timeout=60)\n"
+            "c.close()"
+        )
+        subprocess.run([sys.executable, "-c", wait], check=True, capture_output=True, timeout=120)
+
+    def close(self) -> None:
+        for process in reversed(self.processes):
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _row(n: int, mode: str, elapsed: float, rss: int, run: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "contracts": n,
+        "mode": mode,
+        "wall_s": round(elapsed, 3),
+        "per_contract_ms": round(elapsed * 1000 / n, 2),
+        "peak_rss_mb": round(rss / 1024, 1),
+        "tasks": run["execution"]["tasks"],
+    }
+
+
+def scaling(sizes: list[int], cluster: _Cluster | None, root: Path) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for n in sizes:
+        contracts = root / f"scale{n}"
+        write_contracts(contracts, n)
+        modes: list[tuple[str, list[str]]] = [
+            ("workers=1", ["--workers", "1"]),
+            ("workers=2", ["--workers", "2"]),
+        ]
+        if cluster is not None:
+            modes.append(("dask-2", ["--scheduler", cluster.address]))
+        for label, flags in modes:
+            out = root / f"out-scale{n}-{label}"
+            elapsed, rss, run = _generate(contracts, out, flags, root)
+            rows.append(_row(n, label, elapsed, rss, run))
+            shutil.rmtree(out)
+    return rows
+
+
+def batch(n: int, repeats: int, cluster: _Cluster | None, root: Path) -> dict[str, Any]:
+    contracts = root / f"batch{n}"
+    write_contracts(contracts, n)
+    walls: dict[str, list[float]] = {"1": [], "2": []}
+    trees: dict[str, dict[str, str]] = {}
+    for i in range(repeats):
+        for workers in ("1", "2"):
+            out = root / f"batch-out-{workers}-{i}"
+            elapsed, _, run = _generate(contracts, out, ["--workers", workers], root)
+            walls[workers].append(elapsed)
+            trees.setdefault(workers, normalised_tree(out, run))
+            if i < repeats - 1 or workers == "1":
+                shutil.rmtree(out)
+    last = root / f"batch-out-2-{repeats - 1}"
+    first_s = walls["2"][-1]
+    regen_s, _, regen = _generate(contracts, last, ["--workers", "2"], root)
+    result: dict[str, Any] = {
+        "contracts": n,
+        "repeats": repeats,
+        "workers_1_wall_s": [round(w, 3) for w in walls["1"]],
+        "workers_2_wall_s": [round(w, 3) for w in walls["2"]],
+        "speedup": round(min(walls["1"]) / min(walls["2"]), 3),
+        "identical_files": trees["1"] == trees["2"],
+        "files": len(trees["1"]),
+        "regeneration": {
+            "first_run_s": round(first_s, 3),
+            "no_change_s": round(regen_s, 3),
+            "ratio": round(first_s / regen_s, 2),
+            "fresh_packages": sum(p["fresh"] for p in regen["packages"]),
+        },
+    }
+    if cluster is not None:
+        out = root / "batch-out-dask"
+        elapsed, _, run = _generate(contracts, out, ["--scheduler", cluster.address], root)
+        execution = run["execution"]
+        result["dask"] = {
+            "wall_s": round(elapsed, 3),
+            "identical_files": normalised_tree(out, run) == trees["1"],
+            "tasks": execution["tasks"],
+            "tasks_on_cluster": sum(execution["task_workers"].values()),
+            "tasks_per_contract": round(sum(execution["task_workers"].values()) / n, 2),
+            "task_workers": execution["task_workers"],
+        }
+    return result
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    sizes = [1, 10, 40] if quick else [1, 10, 100, 1000]
+    root = Path(tempfile.mkdtemp(prefix="omninode-bench-cli-"))
+    try:
+        cluster: _Cluster | None = _Cluster()
+    except (RuntimeError, subprocess.SubprocessError):
+        cluster = None
+    try:
+        return {
+            "cpus": os.cpu_count(),
+            "load_average_at_start": list(os.getloadavg()),
+            "cold_start": cold_start(),
+            "batch_160": batch(40 if quick else 160, 1 if quick else 2, cluster, root),
+            "scaling": scaling(sizes, cluster, root),
+            "load_average_at_end": list(os.getloadavg()),
+        }
+    finally:
+        if cluster is not None:
+            cluster.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(quick="--quick" in sys.argv), indent=2))

@@ -1,0 +1,140 @@
+"""The CPU-bound work of the stages as picklable top-level functions.
+
+With worker processes or a Dask cluster (``omninode generate --workers N`` or
+``--scheduler``), the models, validators, tests, quality and package stages
+hand one contract's work to the executor's backend through these functions:
+they take picklable values (contract, spec, provenance, the user template
+folder) and return the rendered files or the validation errors. They never
+write: the client plans and writes every file. Each worker process keeps one
+started :class:`TemplateManager` per template folder and one event loop per
+thread, so templates compile once per worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+
+from omninode_bridge.codegen.render import PackageRenderer
+from omninode_bridge.codegen.spec import NodeSpec, build_node_spec
+from omninode_bridge.codegen.template_manager import TemplateManager, TemplateType
+from omninode_bridge.codegen.writer import FileOwner, GeneratedFile, Provenance
+from omninode_bridge.contracts import Contract
+from omninode_bridge.validation import ValidationContext
+
+__all__ = ["check_files", "render_files", "render_models", "validation_context", "warm_up"]
+
+_local = threading.local()
+_managers: dict[str, TemplateManager] = {}
+_lock = threading.Lock()
+
+
+class _Templates:
+    def __init__(self, manager: TemplateManager) -> None:
+        self._manager = manager
+
+    async def render(self, template_id: str, context: object) -> str:
+        return await self._manager.render_template(
+            template_id,
+            context,  # type: ignore[arg-type]
+            TemplateType.infer(template_id),
+        )
+
+
+def _loop() -> asyncio.AbstractEventLoop:
+    loop: asyncio.AbstractEventLoop | None = getattr(_local, "loop", None)
+    if loop is None:
+        loop = asyncio.new_event_loop()
+        _local.loop = loop
+    return loop
+
+
+def _renderer(template_dir: str | None, provenance: Provenance) -> PackageRenderer:
+    key = template_dir or ""
+    with _lock:
+        manager = _managers.get(key)
+        if manager is None:
+            manager = TemplateManager(Path(template_dir) if template_dir else None)
+            _loop().run_until_complete(manager.start())
+            _managers[key] = manager
+    return PackageRenderer(_Templates(manager), provenance)
+
+
+def render_models(
+    contract: Contract, provenance: Provenance, template_dir: str | None
+) -> tuple[NodeSpec, list[GeneratedFile]]:
+    """Stage models: the node spec and the model, enum, protocol and node modules."""
+    spec = build_node_spec(contract)
+    renderer = _renderer(template_dir, provenance)
+    return spec, _loop().run_until_complete(renderer.render_models(spec))
+
+
+def render_files(
+    kind: str, spec: NodeSpec, provenance: Provenance, template_dir: str | None
+) -> list[GeneratedFile]:
+    """Stages validators, tests and package: ``kind`` names the renderer method."""
+    renderer = _renderer(template_dir, provenance)
+    method = {
+        "validators": renderer.render_validators,
+        "tests": renderer.render_tests,
+        "package": renderer.render_package,
+    }[kind]
+    return _loop().run_until_complete(method(spec))
+
+
+def check_files(spec: NodeSpec, files: list[GeneratedFile]) -> list[tuple[str, Any]]:
+    """Stage quality with the default validators: (module path, report) per checked module."""
+    from omninode_bridge.validation import ValidationPipeline, default_validators
+
+    pipeline: ValidationPipeline | None = getattr(_local, "pipeline", None)
+    if pipeline is None:
+        pipeline = ValidationPipeline(default_validators())
+        _local.pipeline = pipeline
+    reports: list[tuple[str, Any]] = []
+    for item in files:
+        if item.owner is FileOwner.USER or not item.path.endswith(".py"):
+            continue
+        context = validation_context(spec, item)
+        if item.path.endswith("/node.py"):
+            report = _loop().run_until_complete(pipeline.validate(item.content, context))
+        else:
+            report = pipeline.run_validators(item.content, context)
+        reports.append((f"{spec.package_path}/{item.path}", report))
+    return reports
+
+
+def warm_up() -> None:
+    """Compile the built-in templates and build the validators in this process.
+
+    Worker processes fork from a server process that ran this once (see
+    :mod:`omninode_bridge.codegen.stages.worker_init`), so no worker compiles
+    a template or imports a validator itself.
+    """
+    from omninode_bridge.codegen.render import TEMPLATE_IDS
+    from omninode_bridge.validation import ValidationPipeline, default_validators
+
+    renderer = _renderer(None, Provenance("", "", "", "", ""))
+    del renderer
+    manager = _managers[""]
+    for template_id in TEMPLATE_IDS:
+        _loop().run_until_complete(
+            manager.load_template(template_id, TemplateType.infer(template_id))
+        )
+    _local.pipeline = ValidationPipeline(default_validators())
+    # a forked worker makes its own loop (an epoll handle must not be shared)
+    _local.loop.close()
+    del _local.loop
+
+
+def validation_context(spec: NodeSpec, item: GeneratedFile) -> ValidationContext:
+    """What the validators know about one generated module."""
+    if item.path.endswith("/node.py"):
+        return ValidationContext(
+            node_type=spec.node_type,
+            operations=[op.name for op in spec.operations],
+            models=[spec.input_model, spec.output_model, spec.request_model],
+            file_path=item.path,
+        )
+    return ValidationContext(node_type="auto", file_path=item.path)

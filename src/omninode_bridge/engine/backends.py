@@ -1,0 +1,253 @@
+"""Where a step's CPU-bound work runs: in the event loop, worker processes, or Dask.
+
+:class:`~omninode_bridge.engine.executor.StagedParallelExecutor` owns one
+backend; a step hands its CPU work to ``await executor.backend.run(fn, *args)``
+(``fn`` a picklable top-level function, ``args`` picklable) and awaits the
+result while the event loop stays free, so step timeouts and cancellation fire
+during the work. The backends:
+
+- :class:`InLoopBackend`: calls ``fn`` in the event loop (no processes; a
+  timeout can only fire once ``fn`` returns).
+- :class:`ProcessPoolBackend`: ``workers`` worker processes on this machine.
+- :class:`DaskBackend`: the workers of an existing ``dask.distributed``
+  cluster (``pip install 'omninode-bridge[dask]'``). A task whose worker dies
+  is rescheduled by the scheduler; its result comes back to the client once.
+
+Results come back to the caller; workers never write files.
+
+Example:
+    ```python
+    backend = make_backend(workers=2)
+    executor = StagedParallelExecutor(backend=backend)
+    try:
+        ...
+    finally:
+        await backend.close()
+    ```
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from omninode_bridge.errors import ConfigError
+
+__all__ = [
+    "DaskBackend",
+    "ExecutionBackend",
+    "InLoopBackend",
+    "ProcessPoolBackend",
+    "default_workers",
+    "make_backend",
+]
+
+T = TypeVar("T")
+
+
+@runtime_checkable
+class ExecutionBackend(Protocol):
+    """Runs a picklable function with picklable arguments somewhere, returns its result."""
+
+    name: str
+    workers: int
+
+    def prestart(self) -> None:
+        """Start the workers now, in the background, so their start-up overlaps other work."""
+        ...
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T: ...
+
+    async def close(self) -> None: ...
+
+
+class InLoopBackend:
+    """Runs the work in the event loop itself (no worker processes)."""
+
+    name = "in-loop"
+
+    def __init__(self) -> None:
+        self.workers = 1
+        self.tasks = 0
+
+    def prestart(self) -> None:
+        return None
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        self.tasks += 1
+        return fn(*args)
+
+    async def close(self) -> None:
+        return None
+
+
+class ProcessPoolBackend:
+    """Runs the work in ``workers`` worker processes of this machine.
+
+    A cancelled or timed-out call returns at once; a task already running in a
+    worker finishes there and its result is dropped. :meth:`close` stops the
+    workers (the running ones are terminated).
+    """
+
+    name = "processes"
+
+    def __init__(self, workers: int, *, preload: tuple[str, ...] = ()) -> None:
+        if workers < 1:
+            raise ConfigError(f"workers must be >= 1 (got {workers})")
+        self.workers = workers
+        self.preload = preload
+        self.tasks = 0
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # forkserver: workers fork from a clean server process that imported
+            # ``preload`` once (no threads or event loop of ours copied into them)
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(list(self.preload))
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self._pool
+
+    def prestart(self) -> None:
+        pool = self._executor()
+        for _ in range(self.workers):
+            pool.submit(_nothing)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        self.tasks += 1
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor(), fn, *args)
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        await asyncio.to_thread(_join_all, processes)
+
+
+def _nothing() -> None:
+    return None
+
+
+def _join_all(processes: list[Any]) -> None:
+    for process in processes:
+        process.join(timeout=10)
+
+
+class DaskBackend:
+    """Runs the work on an existing ``dask.distributed`` cluster.
+
+    Args:
+        address: The scheduler, ``tcp://HOST:PORT``.
+        timeout: Seconds to wait for the scheduler when connecting.
+
+    ``tasks`` counts the tasks submitted; ``task_workers`` records, per task
+    key, the worker address that ran it (for reports and tests).
+    """
+
+    name = "dask"
+
+    def __init__(self, address: str, *, timeout: float = 10) -> None:
+        self.address = address
+        self.timeout = timeout
+        self.workers = 0
+        self.tasks = 0
+        self.task_workers: dict[str, str] = {}
+        self._client: Any = None
+        self._lock = asyncio.Lock()
+
+    def prestart(self) -> None:
+        return None  # the cluster's workers are running already
+
+    async def _connect(self) -> Any:
+        async with self._lock:
+            if self._client is None:
+                try:
+                    from distributed import Client
+                except ImportError:
+                    raise ConfigError(
+                        "--scheduler needs dask.distributed: pip install 'omninode-bridge[dask]'"
+                    ) from None
+                try:
+                    self._client = await Client(  # type: ignore[no-untyped-call]
+                        self.address, asynchronous=True, timeout=self.timeout
+                    )
+                except (OSError, TimeoutError) as exc:
+                    raise ConfigError(
+                        f"cannot reach the Dask scheduler at {self.address}: {exc}"
+                    ) from None
+                self.workers = len(await self._client.nthreads())
+            return self._client
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        client = await self._connect()
+        self.tasks += 1
+        future = client.submit(_on_worker, fn, args, pure=False)
+        try:
+            address, result = await future
+        except asyncio.CancelledError:
+            await future.cancel()
+            raise
+        self.task_workers[str(future.key)] = str(address)
+        return result  # type: ignore[no-any-return]
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
+
+
+def _on_worker(fn: Callable[..., T], args: tuple[Any, ...]) -> tuple[str, T]:
+    """Runs on a Dask worker: the result with the address of the worker that made it."""
+    from distributed import get_worker
+
+    return str(get_worker().address), fn(*args)
+
+
+def default_workers() -> int:
+    """``OMNINODE_WORKERS`` when set, else the CPU count."""
+    raw = os.environ.get("OMNINODE_WORKERS", "").strip()
+    if raw:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigError(f"OMNINODE_WORKERS must be an integer (got {raw!r})") from None
+        if value < 0:
+            raise ConfigError(f"OMNINODE_WORKERS must be >= 0 (got {value})")
+        return value
+    return os.cpu_count() or 1
+
+
+def make_backend(
+    workers: int | None = None,
+    scheduler: str | None = None,
+    *,
+    preload: tuple[str, ...] = (),
+) -> ExecutionBackend:
+    """The backend for ``--workers`` / ``--scheduler`` (and their environment variables).
+
+    ``scheduler`` (or ``OMNINODE_DASK_SCHEDULER``) selects Dask; otherwise
+    ``workers`` (default :func:`default_workers`) worker processes, or the
+    event loop itself when ``workers`` is 0. ``preload``: modules the worker
+    processes import once at start (the modules of the functions they will run).
+    """
+    scheduler = scheduler or os.environ.get("OMNINODE_DASK_SCHEDULER", "").strip() or None
+    if scheduler is not None:
+        if "://" not in scheduler:
+            raise ConfigError(f"--scheduler must be tcp://HOST:PORT (got {scheduler!r})")
+        return DaskBackend(scheduler)
+    count = default_workers() if workers is None else workers
+    if count < 0:
+        raise ConfigError(f"--workers must be >= 0 (got {count})")
+    if count == 0:
+        return InLoopBackend()
+    return ProcessPoolBackend(count, preload=preload)

@@ -1,0 +1,293 @@
+"""``omninode generate --workers N`` and ``--scheduler``: same files, work spread out.
+
+The Dask tests start a real scheduler and two workers as separate processes
+(``dask scheduler`` / ``dask worker``) and run the CLI as a user does, in its
+own process; one test kills a worker in the middle of the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "contracts"
+_STEMS = {
+    "distributed_lock_effect.yaml": "distributed_lock",
+    "event_aggregator_reducer.yaml": "event_aggregator",
+    "order_pricing_compute.yaml": "order_pricing",
+}
+
+
+def write_contracts(target: Path, count: int) -> Path:
+    """``count`` distinct contracts: the examples with their name stem numbered."""
+    target.mkdir(parents=True)
+    names = sorted(_STEMS)
+    for i in range(count):
+        name = names[i % 3]
+        stem = _STEMS[name]
+        text = (EXAMPLES / name).read_text(encoding="utf-8").replace(stem, f"{stem}_n{i}")
+        (target / f"{stem}_n{i}.yaml").write_text(text, encoding="utf-8")
+    return target
+
+
+def omninode(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    code = "import sys; from omninode_bridge.cli.app import main; sys.argv[0] = 'omninode'; main()"
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def finish(process: subprocess.Popen[str], timeout: float = 240) -> dict[str, Any]:
+    out, err = process.communicate(timeout=timeout)
+    assert process.returncode == 0, err[-2000:]
+    document: dict[str, Any] = json.loads(out)
+    return document
+
+
+def normalised_tree(root: Path, run: dict[str, Any]) -> dict[str, str]:
+    """Every file's text with this run's id and correlation id (and the hashes
+    of the manifests, which cover them) replaced by fixed tokens."""
+    files: dict[str, str] = {}
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or ".omninode" in path.parts[len(root.parts) :][:1]:
+            continue
+        text = path.read_text(encoding="utf-8")
+        text = text.replace(run["session_id"], "<run>").replace(run["correlation_id"], "<corr>")
+        if path.name == ".omninode-manifest.json":
+            text = re.sub(r'"sha256": "[0-9a-f]{64}"', '"sha256": "<h>"', text)
+        files[str(path.relative_to(root))] = text
+    return files
+
+
+def test_workers_2_writes_the_same_files_as_workers_1_and_in_loop(tmp_path: Path) -> None:
+    contracts = write_contracts(tmp_path / "contracts", 6)
+    trees = {}
+    for workers in ("0", "1", "2"):
+        out = tmp_path / f"out{workers}"
+        run = finish(
+            omninode("generate", str(contracts), "--out", str(out), "--json", "--workers", workers)
+        )
+        execution = run["execution"]
+        if workers == "0":
+            assert execution["backend"] == "in-loop"
+        else:
+            assert execution["backend"] == "processes"
+            assert execution["workers"] == int(workers)
+            assert execution["tasks"] == 6 * 5  # models..package, one task each per contract
+        trees[workers] = normalised_tree(out, run)
+    assert len(trees["0"]) > 6 * 10
+    assert trees["1"] == trees["0"]
+    assert trees["2"] == trees["0"]
+
+
+def test_omninode_workers_environment_variable_sets_the_pool(tmp_path: Path) -> None:
+    contracts = write_contracts(tmp_path / "contracts", 2)
+    run = finish(
+        omninode(
+            "generate",
+            str(contracts),
+            "--out",
+            str(tmp_path / "o"),
+            "--json",
+            env={"OMNINODE_WORKERS": "1"},
+        )
+    )
+    assert run["execution"]["backend"] == "processes"
+    assert run["execution"]["workers"] == 1
+
+
+def test_bad_scheduler_address_is_one_clear_message(tmp_path: Path) -> None:
+    contracts = write_contracts(tmp_path / "contracts", 2)
+    process = omninode(
+        "generate", str(contracts), "--out", str(tmp_path / "o"), "--scheduler", "not-an-address"
+    )
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 2
+    assert "tcp://HOST:PORT" in err
+    assert "Traceback" not in err + out
+    assert not (tmp_path / "o").exists()
+
+
+# -- Dask -----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _dask() -> str:
+    pytest.importorskip("distributed", reason="the dask extra is not installed")
+    tool = shutil.which("dask", path=str(Path(sys.executable).parent))
+    if tool is None:
+        pytest.skip("the dask command is not installed")
+    return tool
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+    """A scheduler and two single-threaded workers, each its own process."""
+    tool = _dask()
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    logs = (tmp_path / "dask.log").open("wb")
+    port = address.rsplit(":", 1)[1]
+    processes = [
+        subprocess.Popen(
+            [tool, "scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"],
+            stdout=logs,
+            stderr=logs,
+        )
+    ]
+    workers = [
+        subprocess.Popen(
+            [tool, "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard"],
+            stdout=logs,
+            stderr=logs,
+        )
+        for _ in range(2)
+    ]
+    processes += workers
+    try:
+        _wait_for_workers(address, 2)
+        yield address, workers
+    finally:
+        for process in reversed(processes):
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        logs.close()
+
+
+def _wait_for_workers(address: str, count: int) -> None:
+    code = (
+        "import sys; from distributed import Client\n"
+        f"c = Client({address!r}, timeout=60); c.wait_for_workers({count}, timeout=60)\n"
+        "c.close()"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120, capture_output=True)
+
+
+def test_scheduler_runs_the_work_on_the_cluster_with_the_same_files(
+    tmp_path: Path, cluster: tuple[str, list[subprocess.Popen[bytes]]]
+) -> None:
+    address, _ = cluster
+    contracts = write_contracts(tmp_path / "contracts", 6)
+    local = finish(
+        omninode(
+            "generate", str(contracts), "--out", str(tmp_path / "local"), "--json", "--workers", "1"
+        )
+    )
+    run = finish(
+        omninode(
+            "generate",
+            str(contracts),
+            "--out",
+            str(tmp_path / "dask"),
+            "--json",
+            "--scheduler",
+            address,
+        )
+    )
+    execution = run["execution"]
+    assert execution["backend"] == "dask"
+    assert execution["workers"] == 2
+    assert execution["tasks"] == 6 * 5
+    assert sum(execution["task_workers"].values()) == execution["tasks"]
+    assert normalised_tree(tmp_path / "dask", run) == normalised_tree(tmp_path / "local", local)
+
+
+def test_scheduler_from_the_environment(
+    tmp_path: Path, cluster: tuple[str, list[subprocess.Popen[bytes]]]
+) -> None:
+    address, _ = cluster
+    contracts = write_contracts(tmp_path / "contracts", 2)
+    run = finish(
+        omninode(
+            "generate",
+            str(contracts),
+            "--out",
+            str(tmp_path / "o"),
+            "--json",
+            env={"OMNINODE_DASK_SCHEDULER": address},
+        )
+    )
+    assert run["execution"]["backend"] == "dask"
+
+
+@pytest.mark.timeout(400)
+def test_a_worker_killed_mid_run_loses_nothing(
+    tmp_path: Path, cluster: tuple[str, list[subprocess.Popen[bytes]]]
+) -> None:
+    address, workers = cluster
+    count = 24
+    contracts = write_contracts(tmp_path / "contracts", count)
+    local = finish(
+        omninode(
+            "generate", str(contracts), "--out", str(tmp_path / "local"), "--json", "--workers", "1"
+        )
+    )
+    process = omninode(
+        "generate",
+        str(contracts),
+        "--out",
+        str(tmp_path / "dask"),
+        "--json",
+        "--scheduler",
+        address,
+    )
+    try:
+        _wait_for_tasks(address, 10)
+        workers[0].send_signal(signal.SIGKILL)
+        workers[0].wait(timeout=20)
+        run = finish(process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert run["success"]
+    assert len(run["packages"]) == count
+    assert run["execution"]["tasks"] == count * 5
+    assert normalised_tree(tmp_path / "dask", run) == normalised_tree(tmp_path / "local", local)
+    # every package written once: one manifest per package, no leftover temp files
+    assert len(list((tmp_path / "dask").rglob(".omninode-manifest.json"))) == count
+    assert not [p for p in (tmp_path / "dask").rglob("*") if p.name.startswith(".tmp")]
+
+
+def _wait_for_tasks(address: str, count: int, timeout: float = 120) -> None:
+    """Until the scheduler has seen ``count`` task transitions (the run has started)."""
+    code = (
+        "import sys\nfrom distributed import Client\n"
+        f"c = Client({address!r}, timeout=30)\n"
+        "print(c.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter))\n"
+        "c.close()"
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if done.returncode == 0 and int(done.stdout.strip() or 0) >= count:
+            return
+        time.sleep(0.2)
+    raise AssertionError("the run did not start on the cluster")

@@ -1,0 +1,125 @@
+"""Execution backends: CPU work off the event loop, timeouts and cancellation during it."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from typing import Any
+
+import pytest
+
+from omninode_bridge.engine.backends import (
+    DaskBackend,
+    InLoopBackend,
+    ProcessPoolBackend,
+    default_workers,
+    make_backend,
+)
+from omninode_bridge.engine.executor import StagedParallelExecutor
+from omninode_bridge.engine.models import (
+    EnumStepStatus,
+    EnumStepType,
+    WorkflowStage,
+    WorkflowStep,
+)
+from omninode_bridge.errors import ConfigError
+
+# pbkdf2 with this many rounds keeps one core busy for several seconds
+_ROUNDS = 30_000_000
+
+
+def _spin_step(backend_rounds: int, timeout: float) -> WorkflowStep:
+    async def handler(step: WorkflowStep, ctx: dict[str, Any]) -> dict[str, Any]:
+        executor: StagedParallelExecutor = ctx["executor"]
+        digest = await executor.backend.run(
+            hashlib.pbkdf2_hmac, "sha256", b"pw", b"salt", backend_rounds
+        )
+        return {"digest": digest.hex()}
+
+    return WorkflowStep(
+        step_id="spin",
+        step_type=EnumStepType.PARALLEL,
+        handler=handler,
+        timeout_seconds=timeout,
+    )
+
+
+async def test_process_pool_runs_work_in_other_processes() -> None:
+    backend = ProcessPoolBackend(2)
+    try:
+        pids = await asyncio.gather(*(backend.run(_pid) for _ in range(4)))
+    finally:
+        await backend.close()
+    assert all(pid != _pid() for pid in pids)
+
+
+def _pid() -> int:
+    import os
+
+    return os.getpid()
+
+
+async def test_step_timeout_fires_during_cpu_work_in_a_worker() -> None:
+    backend = ProcessPoolBackend(1)
+    executor = StagedParallelExecutor(backend=backend)
+    stage = WorkflowStage("cpu", 1, [_spin_step(_ROUNDS, timeout=0.5)])
+    started = time.perf_counter()
+    try:
+        result = await executor.execute_workflow("w", [stage], context={"executor": executor})
+    finally:
+        await backend.close()
+    elapsed = time.perf_counter() - started
+    [step] = result.stage_results[0].step_results
+    assert not result.success
+    assert step.status is EnumStepStatus.FAILED
+    assert step.error_type == "StepTimeoutError"
+    assert elapsed < 3.0
+
+
+async def test_cancelling_a_run_returns_during_cpu_work() -> None:
+    backend = ProcessPoolBackend(1)
+    executor = StagedParallelExecutor(backend=backend)
+    stage = WorkflowStage("cpu", 1, [_spin_step(_ROUNDS, timeout=60)])
+    task = asyncio.create_task(
+        executor.execute_workflow("w", [stage], context={"executor": executor})
+    )
+    await asyncio.sleep(0.5)
+    started = time.perf_counter()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert time.perf_counter() - started < 1.0
+    await backend.close()
+
+
+async def test_in_loop_backend_runs_in_this_process() -> None:
+    backend = InLoopBackend()
+    assert await backend.run(_pid) == _pid()
+    assert backend.tasks == 1
+
+
+def test_make_backend_reads_flags_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OMNINODE_DASK_SCHEDULER", raising=False)
+    monkeypatch.setenv("OMNINODE_WORKERS", "3")
+    assert default_workers() == 3
+    backend = make_backend()
+    assert isinstance(backend, ProcessPoolBackend)
+    assert backend.workers == 3
+    assert isinstance(make_backend(0), InLoopBackend)
+    monkeypatch.setenv("OMNINODE_DASK_SCHEDULER", "tcp://127.0.0.1:1")
+    assert isinstance(make_backend(2), DaskBackend)
+    assert isinstance(make_backend(2, "tcp://127.0.0.1:2"), DaskBackend)
+
+
+@pytest.mark.parametrize(
+    ("workers", "scheduler", "env"),
+    [(-1, None, ""), (None, "127.0.0.1:8786", ""), (None, None, "many")],
+)
+def test_bad_settings_are_config_errors(
+    monkeypatch: pytest.MonkeyPatch, workers: int | None, scheduler: str | None, env: str
+) -> None:
+    monkeypatch.delenv("OMNINODE_DASK_SCHEDULER", raising=False)
+    monkeypatch.setenv("OMNINODE_WORKERS", env)
+    with pytest.raises(ConfigError):
+        make_backend(workers, scheduler)
