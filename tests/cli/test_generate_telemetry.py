@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
 from typer.testing import CliRunner
 
 from omninode_bridge.cli.app import app
@@ -80,5 +81,10 @@ async def test_postgresql(
     try:
         await _one_run_fills_everything(url, tmp_path, monkeypatch)
     finally:
-        async with OmniNodePersistence(postgres_url) as store, store.engine.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        # A plain engine: opening a store on the default schema would migrate it.
+        engine = create_async_engine(postgres_url)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        finally:
+            await engine.dispose()
