@@ -12,8 +12,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 
-from omninode_bridge.codegen.schema_specs import EnumSpec, ModelSpec, SchemaWarning
-from omninode_bridge.codegen.schema_types import ENFORCED, TypeInfo
+from omninode_bridge.codegen.schema_specs import EnumSpec, Json, ModelSpec, SchemaWarning
+from omninode_bridge.codegen.schema_types import ENFORCED, TypeInfo, wrong
 from omninode_bridge.errors import GenerationError
 
 __all__ = ["TranslatorBase"]
@@ -31,9 +31,7 @@ _ANNOTATIONS = frozenset(
 class TranslatorBase(ABC):
     """Registries and checks common to every part of the translator.
 
-    Args:
-        definitions: The contract's named schemas, the targets of local ``$ref``.
-        source: Where the schemas came from, for error messages.
+    Takes the arguments of :class:`~omninode_bridge.codegen.schema_models.SchemaTranslator`.
     """
 
     def __init__(
@@ -73,6 +71,15 @@ class TranslatorBase(ABC):
                 self.warn(path, key, "not a JSON Schema keyword: ignored (use type: [..., null])")
             else:
                 self.warn(path, key, "not enforced by the generated model")
+
+    def _model_info(self, name: str) -> TypeInfo:
+        """The type naming model ``name``, built or still being built (recursion)."""
+        ready = name in self.models
+        example: Json = self.models[name].valid_payload if ready else None
+        kind = "model" if ready else "recursive"
+        info = TypeInfo(name, example, violations=[wrong("object")], kind=kind)
+        info.model_refs.add(name)
+        return info
 
     @abstractmethod
     def add_model(

@@ -23,6 +23,7 @@ from omninode_bridge.codegen.schema_types import (
     as_sequence,
     int_or_none,
     json_types,
+    null_type,
     unique_name,
     untyped,
     wrong,
@@ -121,14 +122,8 @@ class ContainerTypes(TranslatorBase):
         )
         if shaped:
             name = unique_name(f"Model{hint}", self.models)
-            model = self.add_model(name, schema, module=module, path=path)
-            return TypeInfo(
-                name,
-                model.valid_payload,
-                violations=[wrong("object")],
-                model_refs={name},
-                kind="model",
-            )
+            self.add_model(name, schema, module=module, path=path)
+            return self._model_info(name)
         value = (
             self._type(
                 _schema_or_empty(extra), f"{hint}Value", module, f"{path}.additionalProperties"
@@ -178,7 +173,7 @@ class ContainerTypes(TranslatorBase):
             if text not in annotations:
                 annotations.append(text)
         if not annotations:
-            return TypeInfo("None", None, violations=[wrong("null")], kind="null")
+            return null_type()
         merged = TypeInfo(" | ".join(annotations), infos[0].example, kind="union")
         if len(annotations) == 1:
             merged.kind = "union-single"

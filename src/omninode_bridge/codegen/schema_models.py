@@ -45,6 +45,7 @@ from omninode_bridge.codegen.schema_types import (
     as_sequence,
     assertions,
     json_types,
+    null_type,
     untyped,
     wrong,
 )
@@ -110,7 +111,7 @@ class SchemaTranslator(ObjectModels, ReferenceResolver, ContainerTypes, ScalarTy
         types = [t for t in types if t != "null"]
         if not types:
             if nullable:
-                return TypeInfo("None", None, violations=[wrong("null")], kind="null")
+                return null_type()
             if assertions(schema) - {"type"}:
                 self.warn(path, "type", "constraints without a 'type' are not enforced")
             return untyped()

@@ -14,22 +14,19 @@ from collections.abc import Mapping
 from omninode_bridge.codegen.naming import pascal_case
 from omninode_bridge.codegen.schema_base import TranslatorBase
 from omninode_bridge.codegen.schema_merge import merge_all_of
-from omninode_bridge.codegen.schema_specs import (
-    Json,
-)
 from omninode_bridge.codegen.schema_types import (
     TypeInfo,
     as_mapping,
     as_sequence,
     json_types,
     unique_name,
-    wrong,
 )
 from omninode_bridge.errors import GenerationError
 
 __all__ = ["ReferenceResolver"]
 
 _POINTER_REF = re.compile(r"#(/.*)?")
+_DEFINITION_REF = re.compile(r"#/(?:definitions|\$defs)/([^/]+)")
 
 
 class ReferenceResolver(TranslatorBase):
@@ -51,9 +48,8 @@ class ReferenceResolver(TranslatorBase):
         return schema
 
     def _ref(self, ref: str, module: str, path: str) -> TypeInfo:
-        match = re.fullmatch(r"#/(?:definitions|\$defs)/([^/]+)", ref)
-        if match is not None and match.group(1) in self._definitions:
-            target = match.group(1)
+        target = self._definition_name(ref)
+        if target is not None:
             return self._named(
                 ref, pascal_case(target), as_mapping(self._definitions[target]),
                 "model_definitions", f"definitions.{target}",
@@ -75,18 +71,17 @@ class ReferenceResolver(TranslatorBase):
             self.add_model(name, target, module=module, path=path)
         return self._model_info(name)
 
-    def _model_info(self, name: str) -> TypeInfo:
-        ready = name in self.models
-        example: Json = self.models[name].valid_payload if ready else None
-        kind = "model" if ready else "recursive"
-        info = TypeInfo(name, example, violations=[wrong("object")], kind=kind)
-        info.model_refs.add(name)
-        return info
+    def _definition_name(self, ref: str) -> str | None:
+        """The entry of ``definitions`` that ``#/definitions/X`` or ``#/$defs/X`` names."""
+        match = _DEFINITION_REF.fullmatch(ref)
+        if match is not None and match.group(1) in self._definitions:
+            return match.group(1)
+        return None
 
     def _resolve_pointer(self, ref: str, path: str) -> Mapping[str, object]:
-        match = re.fullmatch(r"#/(?:definitions|\$defs)/([^/]+)", ref)
-        if match is not None and match.group(1) in self._definitions:
-            return as_mapping(self._definitions[match.group(1)])
+        target = self._definition_name(ref)
+        if target is not None:
+            return as_mapping(self._definitions[target])
         document: object = self._root[1] if self._root is not None else None
         if _POINTER_REF.fullmatch(ref) is None or document is None:
             raise GenerationError(

@@ -25,6 +25,7 @@ from omninode_bridge.codegen.schema_types import (
     TypeInfo,
     apply_examples,
     int_or_none,
+    null_type,
     one_line,
     raw_string,
     to_json,
@@ -127,7 +128,7 @@ class ScalarTypes(TranslatorBase):
         nullable = None in values
         values = [v for v in values if v is not None]
         if not values:
-            return TypeInfo("None", None, violations=[wrong("null")], kind="null")
+            return null_type()
         bad = Violation(keyword, "__not_a_member__" if keyword == "enum" else _different(values[0]))
         if all(isinstance(v, str) for v in values):
             if keyword == "enum":

@@ -22,6 +22,7 @@ __all__ = [
     "assertions",
     "int_or_none",
     "json_types",
+    "null_type",
     "one_line",
     "raw_string",
     "to_json",
@@ -104,6 +105,11 @@ def wrong(kind: str) -> Violation:
 
 def untyped() -> TypeInfo:
     return TypeInfo("JsonValue", "value", imports={"pydantic:JsonValue"}, kind="json")
+
+
+def null_type() -> TypeInfo:
+    """The type of a schema that accepts only ``null``."""
+    return TypeInfo("None", None, violations=[wrong("null")], kind="null")
 
 
 def assertions(schema: Mapping[str, object]) -> set[str]:
