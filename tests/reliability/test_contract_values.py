@@ -34,6 +34,7 @@ CASES = {
     ),
     "newline-pattern": ('    a:\n      type: string\n      pattern: "x\\ny"\n', "a.pattern", 18),
     "nul-pattern": ('    a:\n      type: string\n      pattern: "x\\0y"\n', "a.pattern", 18),
+    "empty-enum": ("    e:\n      type: string\n      enum: []\n", "e.enum", 18),
     "negative-min-items": (
         "    n:\n      type: array\n      items: {type: string}\n      minItems: -5\n",
         "n.minItems",
