@@ -115,7 +115,11 @@ def test_hostile_values_generate_a_package_that_passes_ruff_mypy_and_its_tests(
         text = source.read_text(encoding="utf-8")
         ast.parse(text)
         assert text.isascii(), source
-        assert all(len(line) <= 100 or " " not in line.strip() for line in text.splitlines())
+        # Over 100 only where ruff allows it: one "word", or an identifier marked.
+        assert all(
+            len(line) <= 100 or " " not in line.strip() or line.endswith("# noqa: E501")
+            for line in text.splitlines()
+        )
     # Every value reaches the generated enums unchanged.
     enums = package / "enums"
     assert _enum_values(enums / "enum_hostile_values_input_mode.py") == VALUES

@@ -333,8 +333,11 @@ def wrap_expression(text: str, *, indent: int, width: int = _WIDTH) -> str:
 
 
 def _mark_long(text: str, width: int) -> str:
+    # ruff's E501 skips a line that is one "word" (no inner whitespace); a noqa
+    # there would itself be flagged as unused (RUF100).
     return "\n".join(
-        f"{line}  # noqa: E501" if len(line) > width else line for line in text.split("\n")
+        f"{line}  # noqa: E501" if len(line) > width and " " in line.strip() else line
+        for line in text.split("\n")
     )
 
 
