@@ -210,3 +210,19 @@ def test_read_bounded_stops_at_the_limit_on_a_stream() -> None:
     """A device reports size 0; the read itself is bounded."""
     with pytest.raises(ContractValidationError):
         read_bounded("/dev/zero", max_bytes=1024)
+
+
+def test_too_many_schema_fields_are_refused_from_the_event_stream() -> None:
+    """Long documents are counted before any node is built; the count agrees with the loader's."""
+    from omninode_bridge.contracts.values import MAX_FIELDS, size_problems
+
+    def doc(fields: int, nested: bool) -> str:
+        body = "".join(f"    f{i}: {{type: string}}\n" for i in range(fields - 1))
+        inner = "    deep:\n      type: object\n      properties:\n        properties: {}\n"
+        return "input_schema:\n  properties:\n" + body + (inner if nested else "    last: {}\n")
+
+    for nested in (False, True):
+        at_limit = parse_yaml(doc(MAX_FIELDS - nested, nested))
+        assert size_problems(at_limit, at_limit.data) == []
+        with pytest.raises(ContractValidationError, match=f"declares {MAX_FIELDS + 1} schema"):
+            parse_yaml(doc(MAX_FIELDS + 1 - nested, nested))

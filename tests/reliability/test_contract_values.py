@@ -34,6 +34,13 @@ CASES = {
     ),
     "newline-pattern": ('    a:\n      type: string\n      pattern: "x\\ny"\n', "a.pattern", 18),
     "nul-pattern": ('    a:\n      type: string\n      pattern: "x\\0y"\n', "a.pattern", 18),
+    "empty-enum": ("    e:\n      type: string\n      enum: []\n", "e.enum", 18),
+    # Found while deriving the models (not by a load check): still exit 2 at load.
+    "unsatisfiable-multiple-of": (
+        "    n:\n      type: integer\n      minimum: 1\n      maximum: 2\n      multipleOf: 5\n",
+        "n",
+        16,
+    ),
     "negative-min-items": (
         "    n:\n      type: array\n      items: {type: string}\n      minItems: -5\n",
         "n.minItems",
@@ -73,6 +80,23 @@ def test_pydantic_names_and_a_default_breaking_its_schema_generate_with_a_warnin
     models = next((tmp_path / "out").rglob("models/model_input.py")).read_text(encoding="utf-8")
     assert "model_dump_: str | None = Field(" in models
     assert "alias='model_dump'" in models
+
+
+def test_property_names_colliding_after_conversion_generate_distinct_aliased_fields(
+    tmp_path: Path, home: Path
+) -> None:
+    body = (
+        "    fooBar:\n      type: string\n    foo_bar:\n      type: string\n"
+        "    class:\n      type: string\n    class_:\n      type: string\n"
+    )
+    (tmp_path / "ok.yaml").write_text(_HEAD + body, encoding="utf-8")
+    proc = omninode(["generate", "ok.yaml", "--out", "out"], cwd=tmp_path, env=cli_env(home))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    models = next((tmp_path / "out").rglob("models/model_input.py")).read_text(encoding="utf-8")
+    assert "foo_bar: str | None = Field(" in models
+    assert "alias='fooBar'" in models
+    assert "class_: str | None = Field(" in models
+    assert "alias='class'" in models
 
 
 def test_an_invalid_forbidden_pattern_exits_2(tmp_path: Path, home: Path) -> None:

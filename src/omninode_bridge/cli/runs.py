@@ -24,7 +24,6 @@ from omninode_bridge.intelligence.pattern_demotion import demoted_patterns
 from omninode_bridge.intelligence.pattern_feedback import PersistenceFeedbackStore
 from omninode_bridge.persistence import OmniNodePersistence, RunDetail, RunRecord
 from omninode_bridge.persistence.engine import default_database_url, redact_url
-from omninode_bridge.persistence.liveness import ABANDONED, shown_status
 from omninode_bridge.persistence.migrate import head_revision, upgrade
 
 __all__ = ["register"]
@@ -77,7 +76,7 @@ def _runs_table(runs: list[RunRecord]) -> Table:
         table.add_row(
             run.run_id,
             run.workflow_id,
-            shown_status(run.status, run.metadata),
+            run.status,
             _when(run.started_at),
             _ms(run.duration_ms),
             (run.error or "")[:60],
@@ -93,13 +92,15 @@ def list_runs(
     as_json: AsJson = False,
 ) -> None:
     """List recent runs, newest first."""
-    if status == ABANDONED:  # shown, not stored: running runs whose process is gone
-        running = _run(database_url, lambda s: s.list_runs(limit=limit, status="running"))
-        runs = [r for r in running if shown_status(r.status, r.metadata) == ABANDONED]
-    else:
-        runs = _run(database_url, lambda s: s.list_runs(limit=limit, status=status))
+
+    async def _list(store: OmniNodePersistence) -> list[RunRecord]:
+        # Runs whose process died are written back as ``abandoned`` first.
+        await store.abandon_dead_runs()
+        return await store.list_runs(limit=limit, status=status)
+
+    runs = _run(database_url, _list)
     if as_json:
-        _print_json([{**asdict(r), "status": shown_status(r.status, r.metadata)} for r in runs])
+        _print_json([asdict(r) for r in runs])
         return
     if not runs:
         typer.echo("no runs recorded")
@@ -154,7 +155,12 @@ def show_run(
     as_json: AsJson = False,
 ) -> None:
     """Show one run: stages with durations and outcomes, files, validation results."""
-    detail = _run(database_url, lambda s: s.get_run(run_id))
+
+    async def _show(store: OmniNodePersistence) -> RunDetail | None:
+        await store.abandon_dead_runs()
+        return await store.get_run(run_id)
+
+    detail = _run(database_url, _show)
     if detail is None:
         Console(stderr=True).print(f"[bold red]error:[/] run {run_id!r}: no such run")
         raise typer.Exit(EXIT_BAD_INPUT)

@@ -12,6 +12,7 @@ class, models, enums, module files and directories always agree:
 
 from __future__ import annotations
 
+import hashlib
 import keyword
 import re
 
@@ -86,9 +87,22 @@ def class_name(name: str, node_type: str) -> str:
     return f"Node{stem}{node_type.capitalize()}"
 
 
+#: Longest attribute or member name derived from a contract value; a longer
+#: one is cut and made unique with a hash of the value, so a generated line
+#: holding it stays within the line length of 100.
+MAX_DERIVED_NAME = 48
+
+
+def _capped(name: str, source: str) -> str:
+    if len(name) <= MAX_DERIVED_NAME:
+        return name
+    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{name[: MAX_DERIVED_NAME - 9].rstrip('_')}_{digest}"
+
+
 def field_name(json_name: str) -> str:
     """A valid, non-reserved Python attribute name for a JSON property name."""
-    name = snake_case(json_name) or "field"
+    name = _capped(snake_case(json_name), json_name) or "field"
     if name[0].isdigit():
         name = f"field_{name}"
     if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in _RESERVED_FIELDS:
@@ -98,7 +112,7 @@ def field_name(json_name: str) -> str:
 
 def constant_name(value: str) -> str:
     """Enum member name for a value: ``"GET"`` -> ``GET``, ``"date-time"`` -> ``DATE_TIME``."""
-    name = snake_case(value).upper() or "VALUE"
+    name = _capped(snake_case(value), value).upper() or "VALUE"
     if name[0].isdigit():
         name = f"VALUE_{name}"
     if keyword.iskeyword(name.lower()) and name.lower() == name:

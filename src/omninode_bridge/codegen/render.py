@@ -24,6 +24,7 @@ Package layout, relative to ``<out>/<service_name>/``::
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
@@ -215,18 +216,39 @@ class PackageRenderer:
 # -- contexts -------------------------------------------------------------------
 
 
+def _fitted(source: str, *, column: int, indent: int) -> str:
+    """A value's source laid out to pass ruff whatever the contract put in it.
+
+    A plain literal (string, list, dict) that is too long for its line or holds
+    non-ASCII characters is emitted again by :func:`literal`: ASCII only,
+    wrapped in parentheses when long. Any other source is kept as it is.
+    """
+    if column + len(source) + 1 <= 100 and source.isascii():
+        return source
+    try:
+        value = ast.literal_eval(source)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return source
+    if not isinstance(value, str | list | dict):
+        return source
+    return literal(value, indent=indent, column=column)
+
+
 def _field_context(spec: FieldSpec) -> dict[str, object]:
     constraints = spec.constraints
     if spec.validate_default:
         constraints = (*constraints, ("validate_default", "True"))
+    default = spec.default if not spec.required else None
     return {
         "name": spec.name,
         "annotation": spec.annotation,
         "head": annotated_name(spec.name, spec.annotation, indent=4),
         "kwargs": field_kwargs(
-            default=spec.default if not spec.required else None,
+            default=None if default is None else _fitted(default, column=16, indent=8),
             alias=spec.alias,
-            constraints=constraints,
+            constraints=[
+                (key, _fitted(value, column=9 + len(key), indent=8)) for key, value in constraints
+            ],
             description=spec.description,
             indent=8,
         ),
@@ -275,7 +297,10 @@ def _enum_context(enum: EnumSpec) -> dict[str, object]:
     return {
         "name": enum.name,
         "doc": docstring(enum.description, indent=4),
-        "members": [(member, repr(value)) for member, value in enum.members],
+        "members": [
+            (member, literal(value, indent=4, column=7 + len(member)))
+            for member, value in enum.members
+        ],
     }
 
 
@@ -355,18 +380,18 @@ def _validator_context(spec: NodeSpec) -> dict[str, object]:
     max_len = security.max_input_length if security and security.sanitize_inputs else None
     redact = sorted(set(security.redact_fields)) if security else []
     forbidden_examples = [
-        {"pattern": repr(p), "example": repr(matching_string(p))}
+        {"pattern": literal(p, indent=12, column=15), "example": literal(example, indent=12)}
         for p in patterns
-        if matching_string(p) is not None
+        if (example := matching_string(p)) is not None
     ]
     request = spec.model(spec.request_model)
     return {
         **_node_context(spec),
-        "forbidden_patterns": [repr(p) for p in patterns],
+        "forbidden_patterns": [_sole_argument(literal(p, indent=4, column=15)) for p in patterns],
         "forbidden_examples": forbidden_examples,
         "max_input_length": max_len,
-        "redact_fields": [repr(f) for f in redact],
-        "redact_set": "{" + ", ".join(repr(f) for f in redact) + "}" if redact else "()",
+        "redact_fields": [literal(f, indent=8) for f in redact],
+        "redact_set": _redact_set(redact),
         "request_payload": literal(request.valid_payload, column=29),
     }
 
@@ -390,9 +415,9 @@ def _test_models_context(spec: NodeSpec) -> dict[str, object]:
             {
                 "model": model.name,
                 "constant": constant,
-                "attribute": repr(f.name),
-                "value": repr(f.default_value),
-                "id": repr(f"{model.name}-{f.json_name}"),
+                "attribute": literal(f.name, indent=12),
+                "value": literal(f.default_value, indent=12),
+                "id": literal(f"{model.name}-{f.json_name}", indent=12, column=15),
             }
             for f in model.fields
             if f.has_checkable_default and not f.required
@@ -403,8 +428,10 @@ def _test_models_context(spec: NodeSpec) -> dict[str, object]:
             {
                 "model": model.name,
                 "constant": constant,
-                "id": repr(f"{model.name}-{f.json_name}-{violation.constraint}"),
-                "field": repr(f.json_name),
+                "id": literal(
+                    f"{model.name}-{f.json_name}-{violation.constraint}", indent=12, column=15
+                ),
+                "field": literal(f.json_name, indent=12),
                 "value": "_DROP"
                 if violation.value is MISSING
                 else literal(violation.value, indent=12),
@@ -422,6 +449,22 @@ def _test_models_context(spec: NodeSpec) -> dict[str, object]:
         "defaults": defaults,
         "cases": cases,
     }
+
+
+def _sole_argument(source: str) -> str:
+    """A wrapped literal as the only argument of a call: without its own parentheses."""
+    return source[1:-1] if source.startswith("(\n") else source
+
+
+def _redact_set(fields: Sequence[str]) -> str:
+    """The argument of ``frozenset(...)`` in ``validators.py``: a set display or ``()``."""
+    if not fields:
+        return "()"
+    items = [literal(f, indent=8) for f in fields]
+    flat = "{" + ", ".join(items) + "}"
+    if len(flat) + len("REDACT_FIELDS: frozenset[str] = frozenset()") <= 100 and "\n" not in flat:
+        return flat
+    return "\n    {\n" + "".join(f"        {item},\n" for item in items) + "    }\n"
 
 
 def _class_line(name: str, bases: Sequence[str]) -> str:

@@ -16,6 +16,7 @@ __all__ = [
     "field_kwargs",
     "import_block",
     "literal",
+    "string_literal",
     "string_literal_lines",
     "wrap_expression",
     "wrap_lines",
@@ -41,16 +42,16 @@ def _literal(value: object, column: int, width: int, indent: int) -> str:
     if flat is not None:
         return flat
     if isinstance(value, str):
-        room = max(width - indent - 6, 20)
-        chunks = [repr(value[i : i + room]) for i in range(0, len(value), room)]
+        chunks = _str_chunks(value, max(width - indent - 5, 20))
         inner = " " * (indent + 4)
         return "(\n" + "".join(f"{inner}{chunk}\n" for chunk in chunks) + " " * indent + ")"
     pad = " " * (indent + 4)
     if isinstance(value, dict):
         lines = []
         for key, item in value.items():
-            prefix = f"{pad}{key!r}: "
-            lines.append(prefix + _literal(item, len(prefix), width, indent + 4) + ",")
+            prefix = f"{pad}{_literal(key, len(pad), width, indent + 4)}: "
+            column = len(prefix.rsplit("\n", 1)[-1])
+            lines.append(prefix + _literal(item, column, width, indent + 4) + ",")
         return "{\n" + "\n".join(lines) + "\n" + " " * indent + "}"
     if isinstance(value, list | tuple):
         lines = [pad + _literal(item, indent + 4, width, indent + 4) + "," for item in value]
@@ -61,14 +62,14 @@ def _literal(value: object, column: int, width: int, indent: int) -> str:
 def _flat(value: object, room: int) -> str | None:
     """One-line form of ``value`` when it fits in ``room`` characters (with a comma)."""
     if isinstance(value, str) and len(value) > 8 and len(set(value)) == 1:
-        text = f"{value[0]!r} * {len(value)}"
+        text = f"{value[0]!a} * {len(value)}"
     elif isinstance(value, dict):
         parts = []
         for key, item in value.items():
             sub = _flat(item, room)
             if sub is None:
                 return None
-            parts.append(f"{key!r}: {sub}")
+            parts.append(f"{ascii(key) if isinstance(key, str) else repr(key)}: {sub}")
         text = "{" + ", ".join(parts) + "}"
     elif isinstance(value, list | tuple):
         items = [_flat(item, room) for item in value]
@@ -76,29 +77,81 @@ def _flat(value: object, room: int) -> str | None:
             return None
         text = "[" + ", ".join(str(item) for item in items) + "]"
     else:
-        text = repr(value)
+        text = ascii(value) if isinstance(value, str) else repr(value)
     return text if len(text) + 1 <= room else None
+
+
+def string_literal(value: str, *, indent: int, column: int | None = None) -> str:
+    """A string literal that parses whatever ``value`` holds, within line length 100.
+
+    ASCII only (every other character escaped, so no ambiguous-character
+    finding); a value too long for its line becomes adjacent literals in
+    parentheses, continuation lines indented from ``indent``.
+    """
+    return literal(value, indent=indent, column=column)
+
+
+def _char_cost(char: str) -> int:
+    """Upper bound of the characters ``char`` takes inside an ASCII literal."""
+    return len(ascii(char)) - 2 + (char in "'\"")
+
+
+def _str_chunks(value: str, room: int) -> list[str]:
+    """ASCII literals of consecutive pieces of ``value``, each at most ``room`` long.
+
+    A piece ends after its last space when there is one in its second half, so
+    words stay whole where they can.
+    """
+    chunks: list[str] = []
+    piece: list[str] = []
+    size = 2
+    for char in value:
+        cost = _char_cost(char)
+        if piece and size + cost > room:
+            cut = len(piece)
+            spaces = [i for i, c in enumerate(piece) if c == " "]
+            if spaces and spaces[-1] + 1 > len(piece) // 2:
+                cut = spaces[-1] + 1
+            chunks.append(ascii("".join(piece[:cut])))
+            piece = piece[cut:]
+            size = 2 + sum(_char_cost(c) for c in piece)
+        piece.append(char)
+        size += cost
+    if piece or not chunks:
+        chunks.append(ascii("".join(piece)))
+    return chunks
 
 
 def string_literal_lines(text: str, *, indent: int, width: int = _WIDTH) -> list[str]:
     """``text`` as adjacent string literals, each line fitting ``width``."""
-    room = max(width - indent - 4, 20)
-    chunks = textwrap.wrap(text, room, drop_whitespace=False, replace_whitespace=True) or [""]
-    return [repr(chunk) for chunk in chunks]
+    return _str_chunks(text, max(width - indent - 1, 20))
 
 
 def docstring(text: str, *, indent: int = 0, width: int = _WIDTH) -> str:
     """Docstring body: one wrapped paragraph, safe inside triple double quotes."""
     clean = " ".join(text.split()).replace("\\", "\\\\").replace('"""', "'''")
+    clean = "".join(c if " " <= c <= "~" else _escape(c) for c in clean)
     if clean.endswith('"'):
         clean += " "
     if not clean:
         clean = "Generated."
-    lines = textwrap.wrap(clean, width - indent - 6) or [clean]
+    # Words are never split: a split could cut an escape sequence in two (a
+    # word longer than the line is one "word" that ruff's E501 accepts).
+    lines = textwrap.wrap(
+        clean, width - indent - 6, break_long_words=False, break_on_hyphens=False
+    ) or [clean]
     if len(lines) == 1:
         return lines[0]
     pad = " " * indent
     return ("\n" + pad).join(lines) + "\n" + pad
+
+
+def _escape(char: str) -> str:
+    """``char`` as a backslash escape (docstrings stay ASCII: no ambiguous characters)."""
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def field_kwargs(
@@ -114,7 +167,7 @@ def field_kwargs(
     if default is not None:
         kwargs.append(f"default={default}")
     if alias is not None:
-        kwargs.append(f"alias={alias!r}")
+        kwargs.append(f"alias={literal(alias, indent=indent, column=indent + 6)}")
     kwargs.extend(f"{key}={value}" for key, value in constraints)
     if description:
         parts = string_literal_lines(description, indent=indent + len("description=("))
@@ -280,8 +333,11 @@ def wrap_expression(text: str, *, indent: int, width: int = _WIDTH) -> str:
 
 
 def _mark_long(text: str, width: int) -> str:
+    # ruff's E501 skips a line that is one "word" (no inner whitespace); a noqa
+    # there would itself be flagged as unused (RUF100).
     return "\n".join(
-        f"{line}  # noqa: E501" if len(line) > width else line for line in text.split("\n")
+        f"{line}  # noqa: E501" if len(line) > width and " " in line.strip() else line
+        for line in text.split("\n")
     )
 
 

@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import Any, Final
 
 import yaml
-from yaml.events import MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent
+from yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from omninode_bridge.contracts.problems import (
@@ -39,6 +46,7 @@ __all__ = [
     "parse_yaml",
     "read_bounded",
     "read_yaml_file",
+    "too_many_fields",
 ]
 
 _CORE: Final = "tag:yaml.org,2002:"
@@ -62,12 +70,16 @@ class YamlLimits:
         max_aliases: Most alias references (``*name``) in one document.
         max_values: Most values built, counting every alias expansion.
         max_depth: Deepest nesting of mappings and sequences.
+        max_schema_fields: Most entries of all ``properties`` mappings (JSON
+            Schema fields) together; a long document over it is refused from
+            the event stream, before any node is built.
     """
 
     max_bytes: int = 1_048_576
     max_aliases: int = 100
     max_values: int = 100_000
     max_depth: int = 64
+    max_schema_fields: int = 1000
 
 
 DEFAULT_LIMITS: Final = YamlLimits()
@@ -263,25 +275,58 @@ class _Builder:
 _COMPOSE_SAFE_CHARS: Final = 16_384
 
 
+def too_many_fields(source: str, fields: int, limit: int) -> ContractProblem:
+    """The problem of a contract declaring more than ``limit`` schema fields."""
+    return ContractProblem(
+        source,
+        1,
+        "",
+        f"declares {fields} schema fields; a contract may declare at most "
+        f"{limit} (split it into several nodes)",
+    )
+
+
 def _check_structure(text: str, source: str, limits: YamlLimits) -> None:
-    """Refuse over-deep nesting before any node is built, from the flat event stream."""
+    """Refuse over-deep nesting and too many schema fields before any node is built.
+
+    Works on the flat event stream. Each open mapping is a stack entry
+    ``[expecting_key, counts_fields, last_key]``; a sequence is ``None``.
+    """
     loader = _Loader(text)
     depth = 0
+    fields = 0
+    stack: list[list[Any] | None] = []
     try:
         while loader.check_event():
             event = loader.get_event()
+            top = stack[-1] if stack else None
+            node = isinstance(event, ScalarEvent | AliasEvent | MappingStartEvent)
+            node = node or isinstance(event, SequenceStartEvent)
+            is_key = node and top is not None and top[0]
+            if is_key and top is not None:
+                top[0] = False
+                top[2] = event.value if isinstance(event, ScalarEvent) else None
+                fields += bool(top[1])
+            elif node and top is not None:
+                top[0] = True
             if isinstance(event, MappingStartEvent | SequenceStartEvent):
                 depth += 1
                 if depth > limits.max_depth:
                     line = event.start_mark.line + 1 if event.start_mark else None
                     message = f"nesting deeper than {limits.max_depth} levels"
                     raise _document_error(source, line, message)
+                under_properties = top is not None and not is_key and top[2] == "properties"
+                entry = [True, under_properties, None]
+                stack.append(entry if isinstance(event, MappingStartEvent) else None)
             elif isinstance(event, MappingEndEvent | SequenceEndEvent):
                 depth -= 1
+                stack.pop()
     except yaml.YAMLError:
         return  # reported with its line by the composing pass
     finally:
         loader.dispose()
+    if fields > limits.max_schema_fields:
+        raise contract_error([too_many_fields(source, fields, limits.max_schema_fields)])
 
 
 def _document_error(source: str, line: int | None, message: str) -> ContractValidationError:

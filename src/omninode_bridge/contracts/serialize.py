@@ -23,8 +23,17 @@ class _Dumper(yaml.SafeDumper):
     """Safe dumper that writes multi-line strings as literal blocks."""
 
 
+#: Line breaks other than ``\n``: PyYAML writes them raw in plain or block
+#: scalars and reads them back folded, so such a value is double-quoted
+#: (escaped) to survive the round trip.
+_OTHER_BREAKS = frozenset("\r\x85\u2028\u2029")
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    if _OTHER_BREAKS.intersection(value):
+        style: str | None = '"'
+    else:
+        style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

@@ -30,13 +30,18 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from omninode_bridge.contracts.model import Contract
-from omninode_bridge.contracts.safe_yaml import YamlDocument, join_path
+from omninode_bridge.contracts.safe_yaml import (
+    DEFAULT_LIMITS,
+    YamlDocument,
+    join_path,
+    too_many_fields,
+)
 from omninode_bridge.errors import ContractProblem
 
 __all__ = ["MAX_FIELDS", "MAX_OPERATIONS", "size_problems", "value_problems"]
 
 #: Most schema properties (all schemas of a contract together) a contract may declare.
-MAX_FIELDS: Final = 1000
+MAX_FIELDS: Final = DEFAULT_LIMITS.max_schema_fields
 #: Most operations a contract may declare.
 MAX_OPERATIONS: Final = 200
 
@@ -68,15 +73,7 @@ def size_problems(document: YamlDocument, data: Mapping[str, Any]) -> list[Contr
     fields = sum(_count_properties(data, depth=0))
     problems = []
     if fields > MAX_FIELDS:
-        problems.append(
-            ContractProblem(
-                document.source,
-                1,
-                "",
-                f"declares {fields} schema fields; a contract may declare at most "
-                f"{MAX_FIELDS} (split it into several nodes)",
-            )
-        )
+        problems.append(too_many_fields(document.source, fields, MAX_FIELDS))
     operations = data.get("operations")
     if isinstance(operations, list | dict) and len(operations) > MAX_OPERATIONS:
         problems.append(

@@ -10,17 +10,20 @@ from __future__ import annotations
 import asyncio
 import random
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from omninode_bridge.errors import PersistenceError
 from omninode_bridge.logs import get_logger
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported where it is used: a command that never migrates (a
+# refused contract, ``--help``) does not pay for importing it.
 
 __all__ = ["MIGRATIONS_DIR", "alembic_config", "current_revision", "head_revision", "upgrade"]
 
@@ -42,6 +45,8 @@ async def _at_head(engine: AsyncEngine) -> bool:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic config pointing at the packaged migration scripts."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("path_separator", "os")
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -53,6 +58,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def head_revision() -> str:
     """The newest revision shipped with the package."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:  # pragma: no cover - the package always ships a revision
         raise PersistenceError("no migrations are shipped with the package")
@@ -61,6 +68,8 @@ def head_revision() -> str:
 
 async def current_revision(engine: AsyncEngine) -> str | None:
     """The revision the database is at (None when never migrated)."""
+
+    from alembic.runtime.migration import MigrationContext
 
     def _read(connection: Connection) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
@@ -84,6 +93,8 @@ async def upgrade(engine: AsyncEngine, *, schema: str | None = None, revision: s
         PersistenceError: The migration failed; the database is left at its
             previous revision (each migration runs in a transaction).
     """
+
+    from alembic import command
 
     def _run(connection: Connection) -> None:
         command.upgrade(alembic_config(connection), revision)

@@ -7,9 +7,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, select, update
 
 from omninode_bridge.errors import PersistenceError
+from omninode_bridge.persistence.liveness import ABANDONED, is_abandoned
 from omninode_bridge.persistence.records import (
     FileRecord,
     RunDetail,
@@ -329,6 +330,44 @@ class RunHistoryStore(StoreBase):
                 result = await conn.execute(query.values(status="interrupted", completed_at=end))
                 total = result.rowcount if table is RUNS else total
         return int(total)
+
+    async def abandon_dead_runs(self) -> list[str]:
+        """Mark ``abandoned`` every ``running`` run whose process is gone (this host only).
+
+        The run, and its stages and steps still ``running``, get status
+        ``abandoned``, completed at the run's last recorded activity; the ids
+        of the runs marked are returned. Runs of other hosts are left alone.
+        """
+        running = await self._rows(
+            select(RUNS.c.run_id, RUNS.c.metadata).where(RUNS.c.status == "running")
+        )
+        dead = [row.run_id for row in running if is_abandoned("running", dict(row.metadata or {}))]
+        error = "abandoned: the process running it ended without finishing"
+        for run_id in dead:
+            async with self.transaction():
+                last = await self._last_activity(run_id)
+                for table in (RUN_STEPS, RUN_STAGES):
+                    async with self._connection() as conn:
+                        await conn.execute(
+                            update(table)
+                            .where(table.c.run_id == run_id, table.c.status == "running")
+                            .values(status=ABANDONED, completed_at=last)
+                        )
+                await self._finish(
+                    RUNS, (RUNS.c.run_id == run_id,), run_id, ABANDONED, last, None, error
+                )
+        return dead
+
+    async def _last_activity(self, run_id: str) -> datetime | None:
+        """The newest start or completion time recorded for the run, its stages or steps."""
+        times: list[datetime] = []
+        for table in (RUNS, RUN_STAGES, RUN_STEPS):
+            query = select(func.max(table.c.started_at), func.max(table.c.completed_at)).where(
+                table.c.run_id == run_id
+            )
+            for row in await self._rows(query):
+                times.extend(t for t in row if t is not None)
+        return max(times) if times else None
 
     async def list_runs(self, *, limit: int = 20, status: str | None = None) -> list[RunRecord]:
         """The newest runs first."""

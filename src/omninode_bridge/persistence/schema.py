@@ -111,8 +111,12 @@ RUN_STATUS_VALUES: tuple[str, ...] = (
     "skipped",
     "cancelled",
     "interrupted",
+    "abandoned",
 )
-"""Status of a run, stage or step; only an explicit completion writes ``completed``."""
+"""Status of a run, stage or step; only an explicit completion writes ``completed``.
+
+``abandoned``: the process running it died (see ``persistence.liveness``).
+"""
 
 METRIC_TYPE_VALUES: tuple[str, ...] = ("timing", "counter", "gauge", "rate")
 

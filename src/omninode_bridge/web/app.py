@@ -97,6 +97,10 @@ class RunStore(Protocol):
         """One run with stages, steps, files and validations."""
         ...
 
+    async def abandon_dead_runs(self) -> list[str]:
+        """Mark ``abandoned`` the running runs whose process is gone."""
+        ...
+
     async def get_template_cache_efficiency(self) -> list[dict[str, Any]]:
         """Per template type hit rate."""
         ...
@@ -245,6 +249,7 @@ class _Site:
         now = datetime.now(UTC)
         rows, has_next = [], False
         if store is not None:
+            await self.on_loop(store.abandon_dead_runs())
             runs = await self.on_loop(store.list_runs(limit=page * size + 1))
             has_next = len(runs) > page * size
             for run in runs[(page - 1) * size : page * size]:
@@ -342,6 +347,7 @@ class _Site:
         if history is not None:
             body["persisted"] = [_jsonable(r) for r in await self.on_loop(history(limit))]
         elif store is not None:
+            await self.on_loop(store.abandon_dead_runs())
             runs = await self.on_loop(store.list_runs(limit=limit))
             body["persisted"] = [_jsonable(r) for r in runs]
         return _json(body)

@@ -45,7 +45,8 @@ async def models(run: Run, job: Job, manager: TemplateManager) -> Mapping[str, A
         job.schema_warnings = job.spec.schema_warnings
         job.files.extend(files)
         return {"files": len(files)}
-    job.spec = build_node_spec(contract)
+    if job.spec is None:  # normally derived (and checked) by the parse stage
+        job.spec = build_node_spec(contract)
     job.schema_warnings = job.spec.schema_warnings
     job.renderer = PackageRenderer(ManagerTemplates(manager), provenance)
     files = await job.renderer.render_models(job.spec)

@@ -7,9 +7,11 @@ templates and generator) is marked so the later stages skip it.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from omninode_bridge.codegen.spec import build_node_spec
 from omninode_bridge.codegen.stages.state import (
     GENERATOR_VERSION,
     Job,
@@ -20,10 +22,10 @@ from omninode_bridge.codegen.stages.state import (
     required,
 )
 from omninode_bridge.codegen.writer import MANIFEST_NAME, Manifest, is_fresh
-from omninode_bridge.contracts import load_contract
+from omninode_bridge.contracts import Contract, load_contract
 from omninode_bridge.contracts.problems import ContractProblem, contract_error
 from omninode_bridge.contracts.safe_yaml import DEFAULT_LIMITS, read_bounded
-from omninode_bridge.errors import ContractError
+from omninode_bridge.errors import ContractError, GenerationError
 
 __all__ = ["parse", "parse_check"]
 
@@ -55,7 +57,28 @@ async def parse(run: Run, job: Job) -> Mapping[str, Any]:
         templates_sha256=run.templates_sha256,
         generator_version=GENERATOR_VERSION,
     )
+    if job.fresh is None:
+        # Models are derived here, at load, so a value that cannot become
+        # Python (names colliding after conversion, an enum without values...)
+        # is a contract problem (exit 2, file:line: field), not a failed stage.
+        try:
+            job.spec = build_node_spec(contract)
+        except GenerationError as exc:
+            job.problems.append(_spec_problem(contract, str(exc)))
+            return {"valid": False}
     return {"valid": True, "node": contract.name, "fresh": job.fresh is not None}
+
+
+def _spec_problem(contract: Contract, message: str) -> ContractProblem:
+    """A ``file[:line]: field: detail`` message of the model builder as a problem."""
+    prefix = re.compile(rf"^{re.escape(contract.display_path)}(?::\d+)?: ")
+    detail = prefix.sub("", message, count=1)
+    field, sep, rest = detail.partition(": ")
+    if not sep or " " in field:
+        field, rest = "", detail
+    return ContractProblem(
+        contract.display_path, contract.line_for(field) if field else None, field, rest
+    )
 
 
 def fresh_by_source(run: Run, job: Job) -> Manifest | None:
