@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,8 @@ def _loop() -> asyncio.AbstractEventLoop:
     if loop is None:
         loop = asyncio.new_event_loop()
         _local.loop = loop
+        # closed when its thread is gone (pool threads come and go), never left to the GC
+        weakref.finalize(threading.current_thread(), loop.close)
     return loop
 
 
