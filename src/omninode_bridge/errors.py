@@ -17,6 +17,7 @@ keep their documented spelling and sit inside the tree::
     │   ├── ContractValidationError  carries every problem as file:line: field: message
     │   └── MixinError               unknown mixin, bad mixin config, missing required mixin
     ├── TemplateError                template missing or failed to render
+    │   └── TemplateRenderError      a render failed; names the undefined variable
     ├── GenerationError              the generator could not produce or write a package
     ├── ValidationException          validation pipeline errors (seed name)
     ├── QuorumException              AI quorum errors (seed name)
@@ -55,6 +56,7 @@ __all__ = [
     "StageTimeoutError",
     "StepTimeoutError",
     "TemplateError",
+    "TemplateRenderError",
     "ValidationException",
     "WorkflowDefinitionError",
     "WorkflowException",
@@ -232,6 +234,21 @@ class MixinError(ContractError):
 
 class TemplateError(OmniNodeError):
     """A template is missing or failed to render."""
+
+
+class TemplateRenderError(TemplateError):
+    """A template failed to render; ``variable`` names the undefined variable, if that was it.
+
+    Attributes:
+        template_id: The template rendered.
+        variable: The context variable the template needed and did not get
+            (``None`` when the render failed for another reason).
+    """
+
+    def __init__(self, message: str, *, template_id: str, variable: str | None = None) -> None:
+        self.template_id = template_id
+        self.variable = variable
+        super().__init__(message)
 
 
 class GenerationError(OmniNodeError):

@@ -19,7 +19,7 @@ from omninode_bridge.agents.workflows import (
     TemplateType,
 )
 from omninode_bridge.codegen.template_manager import BUILTIN_TEMPLATE_DIR
-from omninode_bridge.errors import TemplateError
+from omninode_bridge.errors import TemplateError, TemplateRenderError
 
 
 @pytest.fixture
@@ -291,11 +291,13 @@ async def test_undefined_variable_is_an_error_with_file_and_line(user_dir: Path)
     path = put(user_dir, "strict", "line one\n{{ missing }}\n")
     manager = await started(user_dir)
 
-    with pytest.raises(TemplateError) as caught:
+    with pytest.raises(TemplateRenderError) as caught:
         await manager.render_template("strict", {})
 
     assert str(caught.value).startswith(f"{path}:2: cannot render template 'strict'")
-    assert "'missing' is undefined" in str(caught.value)
+    assert caught.value.variable == "missing"
+    assert caught.value.template_id == "strict"
+    assert "'missing'" in str(caught.value)
 
 
 async def test_syntax_error_names_file_and_line(user_dir: Path) -> None:

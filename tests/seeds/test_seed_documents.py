@@ -108,11 +108,7 @@ EXPECTED_ERROR: dict[str, str] = {"002#59": "RuntimeError: generator crashed"}
 
 # Blocks that still fail, each with the reason; xfail(strict) so that a fix
 # shows up as XPASS and the entry must be removed.
-_RENDER = "node_effect_v1 needs the generator's context; the documented one fails ('header')"
 KNOWN_FAILING: dict[str, str] = {
-    "000#5": _RENDER,
-    "002#20": _RENDER,
-    "002#73": _RENDER,
     "004#7": "generate_parallel returns a CodegenWorkflowResult, not a mapping",
     "004#9": "generate_parallel result is not a mapping; summary rows have no 'speedup'",
     "004#26": "CodegenWorkflow has no get_mixin_recommendations / validate_patterns",
@@ -291,8 +287,10 @@ GLUE: dict[str, Glue] = {
         + "async def my_workflow():\n    return sum(range(1000))\n",
     ),
     "002#73": Glue(
-        after=("002#14", "002#16"),
-        prelude=_FOUNDATION + "profiler = PerformanceProfiler()\n",
+        prelude=_FOUNDATION
+        + "profiler = PerformanceProfiler()\n"
+        + "template_manager = TemplateManager(template_dir=None)\n"
+        + "await template_manager.start()\n",
         replace=(
             ("render_template(...)", f"render_template('node_effect_v1', {_EFFECT_CONTEXT})"),
         ),

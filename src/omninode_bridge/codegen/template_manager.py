@@ -51,7 +51,11 @@ from omninode_bridge.codegen.template_models import (
     TemplateRenderContext,
     TemplateType,
 )
-from omninode_bridge.errors import TemplateError
+from omninode_bridge.codegen.documented_context import (
+    expand_documented_context,
+    is_documented_context,
+)
+from omninode_bridge.errors import TemplateError, TemplateRenderError
 from omninode_bridge.logs import get_logger
 
 if TYPE_CHECKING:
@@ -225,6 +229,10 @@ class TemplateManager:
             compiled = self._compile_for(entry, context) if context.needs_own_environment else None
         else:
             variables, compiled = dict(context), None
+        if is_documented_context(template_id, variables, builtin=_is_builtin(entry)):
+            variables = expand_documented_context(
+                template_id, variables, entry.fingerprint.sha256
+            )
         compiled = compiled or entry.compiled
         if compiled is None:
             raise TemplateError(f"cannot render template '{template_id}': {entry.deferred_error}")
@@ -484,18 +492,44 @@ class TemplateManager:
 
     @staticmethod
     def _render(entry: CachedTemplate, compiled: jinja2.Template, variables: dict[str, Any]) -> str:
+        template_id = entry.template.template_id
         try:
             return compiled.render(variables)
         except Exception as exc:  # any error raised by template code is a render error
             line = _template_line(exc, entry.fingerprint.path)
             where = f"{entry.fingerprint.path}:{line}" if line else entry.fingerprint.path
-            raise TemplateError(
-                f"{where}: cannot render template '{entry.template.template_id}': {exc}"
+            missing = _undefined_name(exc)
+            if missing is not None:
+                raise TemplateRenderError(
+                    f"{where}: cannot render template '{template_id}': the context has no "
+                    f"variable '{missing}' (pass it in the context)",
+                    template_id=template_id,
+                    variable=missing,
+                ) from None
+            raise TemplateRenderError(
+                f"{where}: cannot render template '{template_id}': {exc}",
+                template_id=template_id,
             ) from None
 
 
 class _UnknownName(TemplateError):
     """The template names a filter or test the shared environment does not have."""
+
+
+_UNDEFINED: Final = re.compile(r"^'([^']+)' is undefined$")
+
+
+def _undefined_name(exc: BaseException) -> str | None:
+    """The variable a StrictUndefined error is about (``None`` for other errors)."""
+    if not isinstance(exc, jinja2.UndefinedError):
+        return None
+    match = _UNDEFINED.match(str(exc))
+    return match.group(1) if match else None
+
+
+def _is_builtin(entry: CachedTemplate) -> bool:
+    metadata = entry.template.metadata
+    return metadata is not None and metadata.builtin
 
 
 def _kind(template_id: str, kind: TemplateType | str | None) -> TemplateType:
