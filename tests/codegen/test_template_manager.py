@@ -492,3 +492,22 @@ async def test_stop_during_a_load_fails_waiters_cleanly(user_dir: Path) -> None:
     assert loaded.content == "hello {{ name }}"
     with pytest.raises(TemplateError, match="stopped"):
         await second
+
+
+async def test_load_template_now_shares_the_cache_with_load_template(user_dir: Path) -> None:
+    put(user_dir, "node_effect_v1", "class {{ name }}: pass\n")
+    manager = TemplateManager(user_dir)
+
+    first = manager.load_template_now("node_effect_v1", TemplateType.EFFECT)
+    again = await manager.load_template("node_effect_v1", TemplateType.EFFECT)
+
+    assert again is first
+    stats = manager.get_cache_stats()
+    assert (stats.misses, stats.hits, stats.loads) == (1, 1, 1)
+
+
+def test_load_template_now_reports_an_unknown_id(user_dir: Path) -> None:
+    manager = TemplateManager(user_dir, builtin_dir=None)
+
+    with pytest.raises(TemplateError, match="'absent' not found"):
+        manager.load_template_now("absent", TemplateType.MODEL)

@@ -204,6 +204,31 @@ class TemplateManager:
         entry = await self._entry(template_id, TemplateType(template_type), force_reload)
         return entry.template
 
+    def load_template_now(
+        self,
+        template_id: str,
+        template_type: TemplateType,
+        force_reload: bool = False,
+    ) -> Template:
+        """:meth:`load_template` for code that cannot await (reads the file in this thread).
+
+        Uses and fills the same cache, with the same hit/miss counting, so a
+        later :meth:`load_template` of the id is a hit.
+
+        Raises:
+            TemplateError: As :meth:`load_template`.
+        """
+        kind = TemplateType(template_type)
+        entry = self._lookup(template_id, kind, force_reload)
+        if entry is None:
+            path = self._resolve(template_id, kind)
+            if path is None:
+                raise TemplateError(self._not_found(template_id, kind))
+            entry = self._read_and_compile(template_id, kind, path)
+            self._loads += 1
+            self._cache.put(template_id, entry)
+        return entry.template
+
     async def render_template(
         self,
         template_id: str,
@@ -304,17 +329,9 @@ class TemplateManager:
     async def _entry(
         self, template_id: str, template_type: TemplateType, force_reload: bool
     ) -> CachedTemplate:
-        _check_id(template_id)
-        if force_reload:
-            self._cache.record_miss()
-        else:
-            entry = self._cache.get(
-                template_id, is_fresh=lambda e: self._is_fresh(e, template_type)
-            )
-            if entry is not None:
-                self._count("template_cache_hit", template_id)
-                return entry
-        self._count("template_cache_miss", template_id)
+        entry = self._lookup(template_id, template_type, force_reload)
+        if entry is not None:
+            return entry
         pending = self._inflight.get(template_id)
         if pending is not None and not force_reload:
             return await asyncio.shield(pending)
@@ -334,6 +351,23 @@ class TemplateManager:
             future.set_result(entry)
         self._cache.put(template_id, entry)
         return entry
+
+    def _lookup(
+        self, template_id: str, template_type: TemplateType, force_reload: bool
+    ) -> CachedTemplate | None:
+        """The fresh cached entry (a hit), or ``None`` (a miss, counted)."""
+        _check_id(template_id)
+        if force_reload:
+            self._cache.record_miss()
+        else:
+            entry = self._cache.get(
+                template_id, is_fresh=lambda e: self._is_fresh(e, template_type)
+            )
+            if entry is not None:
+                self._count("template_cache_hit", template_id)
+                return entry
+        self._count("template_cache_miss", template_id)
+        return None
 
     async def _load(self, template_id: str, template_type: TemplateType) -> CachedTemplate:
         path = self._resolve(template_id, template_type)

@@ -429,7 +429,26 @@ class OmniNodeTemplateEngine:
     ) -> None:
         self.enable_cache = enable_cache
         self.manager = manager or TemplateManager(template_dir)
-        self.templates: dict[str, str] = {}
+        self._templates: dict[str, str] = {}
+
+    @property
+    def templates(self) -> dict[str, str]:
+        """Template id -> source of every built-in id (overrides applied), loaded on first use."""
+        if not self._templates:
+            self._load_templates()
+        return self._templates
+
+    def _load_templates(self) -> dict[str, str]:
+        """Load (through the cache) every built-in template id into :attr:`templates`.
+
+        The guide calls it without ``await``: the files are read in this
+        thread, through the same cache as :meth:`load_templates`, so a second
+        call is all cache hits.
+        """
+        for template_id in TEMPLATE_IDS:
+            template = self.manager.load_template_now(template_id, TemplateType.infer(template_id))
+            self._templates[template_id] = template.content
+        return dict(self._templates)
 
     async def load_templates(self) -> dict[str, str]:
         """Load every built-in template id (overrides applied) into :attr:`templates`."""
@@ -439,8 +458,8 @@ class OmniNodeTemplateEngine:
             template = await self.manager.load_template(
                 template_id, TemplateType.infer(template_id)
             )
-            self.templates[template_id] = template.content
-        return dict(self.templates)
+            self._templates[template_id] = template.content
+        return dict(self._templates)
 
     async def render(self, template_id: str, context: Mapping[str, object]) -> str:
         """Render one template by id."""
@@ -455,9 +474,9 @@ class OmniNodeTemplateEngine:
     def invalidate_cache(self, template_id: str | None = None) -> int:
         """Drop one template (or all) from the cache; returns how many were dropped."""
         if template_id is None:
-            self.templates.clear()
+            self._templates.clear()
         else:
-            self.templates.pop(template_id, None)
+            self._templates.pop(template_id, None)
         return self.manager.invalidate(template_id)
 
 
