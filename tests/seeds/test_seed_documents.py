@@ -109,11 +109,7 @@ EXPECTED_ERROR: dict[str, str] = {"002#59": "RuntimeError: generator crashed"}
 # Blocks that still fail, each with the reason; xfail(strict) so that a fix
 # shows up as XPASS and the entry must be removed.
 KNOWN_FAILING: dict[str, str] = {
-    "004#7": "generate_parallel returns a CodegenWorkflowResult, not a mapping",
-    "004#9": "generate_parallel result is not a mapping; summary rows have no 'speedup'",
-    "004#26": "CodegenWorkflow has no get_mixin_recommendations / validate_patterns",
     "004#32": "the untitled PRD generates; the guide's template cache hit rate (>80%) is not met",
-    "004#33": "OmniNodeTemplateEngine.templates is empty before load; no _load_templates()",
 }
 
 _FOUNDATION = """\
@@ -142,6 +138,7 @@ prd_text = prd_content = '''# Weather Fetcher
 
 ## Overview
 Fetch the current weather for a city from an HTTP API.
+Node type: effect, compute
 
 ## Functional Requirements
 - Fetch weather by city name

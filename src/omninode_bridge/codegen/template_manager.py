@@ -38,6 +38,10 @@ from typing import TYPE_CHECKING, Any, Final
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from omninode_bridge.codegen.documented_context import (
+    expand_documented_context,
+    is_documented_context,
+)
 from omninode_bridge.codegen.template_cache import (
     CachedTemplate,
     FileFingerprint,
@@ -50,10 +54,6 @@ from omninode_bridge.codegen.template_models import (
     TemplateMetadata,
     TemplateRenderContext,
     TemplateType,
-)
-from omninode_bridge.codegen.documented_context import (
-    expand_documented_context,
-    is_documented_context,
 )
 from omninode_bridge.errors import TemplateError, TemplateRenderError
 from omninode_bridge.logs import get_logger
@@ -255,9 +255,7 @@ class TemplateManager:
         else:
             variables, compiled = dict(context), None
         if is_documented_context(template_id, variables, builtin=_is_builtin(entry)):
-            variables = expand_documented_context(
-                template_id, variables, entry.fingerprint.sha256
-            )
+            variables = expand_documented_context(template_id, variables, entry.fingerprint.sha256)
         compiled = compiled or entry.compiled
         if compiled is None:
             raise TemplateError(f"cannot render template '{template_id}': {entry.deferred_error}")
