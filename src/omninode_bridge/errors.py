@@ -93,11 +93,19 @@ class CycleError(WorkflowDefinitionError):
 
 
 class StageTimeoutError(WorkflowException, TimeoutError):
-    """Raised when stage execution exceeds timeout."""
+    """Raised when stage execution exceeds timeout.
 
-    def __init__(self, stage_id: str, timeout_seconds: float) -> None:
+    Attributes:
+        result: The run's ``WorkflowResult`` when a whole workflow was stopped
+            by the timeout (``None`` otherwise).
+    """
+
+    def __init__(
+        self, stage_id: str, timeout_seconds: float, *, result: FailedRun | None = None
+    ) -> None:
         self.stage_id = stage_id
         self.timeout_seconds = timeout_seconds
+        self.result = result
         super().__init__(f"Stage '{stage_id}' exceeded timeout of {timeout_seconds}s")
 
 

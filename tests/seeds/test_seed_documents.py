@@ -99,6 +99,9 @@ NEEDS_PROVIDER_KEY: dict[str, str] = {
     "002#40": "InsufficientParticipationError",
     "002#56": "InsufficientParticipationError",
     "000#7": "ValidationException: AI quorum could not validate the code",
+    # The step's quorum validation fails, so the run fails and execute_workflow
+    # raises the API Reference's RuntimeError (WorkflowFailedError) naming it.
+    "002#54": "ValidationException: AI quorum could not validate the code",
 }
 
 # Blocks whose documented outcome is an exception: 002#59 re-raises the error
@@ -262,7 +265,7 @@ GLUE: dict[str, Glue] = {
             ("validators=[...]", "validators=[CompletenessValidator()]"),
             ("load_template(...)", "load_template('node_effect_v1', TemplateType.EFFECT)"),
             ("render_template(...)", f"render_template('node_effect_v1', {_EFFECT_CONTEXT})"),
-            ("validate(...)", "validate(generated_code)"),
+            ("validate(...)", "validate(generated_code, ValidationContext(node_type='effect'))"),
         ),
     ),
     "002#55": Glue(prelude=_FOUNDATION),

@@ -59,7 +59,7 @@ from omninode_bridge.engine.models import (
     WorkflowStage,
     WorkflowStep,
 )
-from omninode_bridge.errors import ContractError
+from omninode_bridge.errors import ContractError, StageTimeoutError, WorkflowFailedError
 from omninode_bridge.intelligence.mixin_learning import MixinLearningModel
 from omninode_bridge.logs import get_correlation_id, get_logger, log_context
 from omninode_bridge.quorum.drafting import ContractDrafter
@@ -337,12 +337,19 @@ class CodegenWorkflow:
             strict=self.strict,
         )
         self._use_backend(run)
-        result = await self.executor.execute_workflow(
-            workflow_id or f"codegen-{session_id}",
-            self._stages(run),
-            context={"output_directory": str(run.output), "session_id": session_id},
-            correlation_id=correlation_id,
-        )
+        try:
+            result = await self.executor.execute_workflow(
+                workflow_id or f"codegen-{session_id}",
+                self._stages(run),
+                context={"output_directory": str(run.output), "session_id": session_id},
+                correlation_id=correlation_id,
+            )
+        except (WorkflowFailedError, StageTimeoutError) as stopped:
+            # The executor raises for a failed run (the API Reference); a
+            # generation run reports it in its result instead.
+            if not isinstance(stopped.result, WorkflowResult):
+                raise
+            result = stopped.result
         if run.contract_error is not None:
             raise run.contract_error
         if result.success and not run.dry_run:
