@@ -17,6 +17,7 @@ keep their documented spelling and sit inside the tree::
     │   ├── ContractValidationError  carries every problem as file:line: field: message
     │   └── MixinError               unknown mixin, bad mixin config, missing required mixin
     ├── TemplateError                template missing or failed to render
+    │   └── TemplateRenderError      a render failed; names the undefined variable
     ├── GenerationError              the generator could not produce or write a package
     ├── ValidationException          validation pipeline errors (seed name)
     ├── QuorumException              AI quorum errors (seed name)
@@ -55,6 +56,7 @@ __all__ = [
     "StageTimeoutError",
     "StepTimeoutError",
     "TemplateError",
+    "TemplateRenderError",
     "ValidationException",
     "WorkflowDefinitionError",
     "WorkflowException",
@@ -91,11 +93,19 @@ class CycleError(WorkflowDefinitionError):
 
 
 class StageTimeoutError(WorkflowException, TimeoutError):
-    """Raised when stage execution exceeds timeout."""
+    """Raised when stage execution exceeds timeout.
 
-    def __init__(self, stage_id: str, timeout_seconds: float) -> None:
+    Attributes:
+        result: The run's ``WorkflowResult`` when a whole workflow was stopped
+            by the timeout (``None`` otherwise).
+    """
+
+    def __init__(
+        self, stage_id: str, timeout_seconds: float, *, result: FailedRun | None = None
+    ) -> None:
         self.stage_id = stage_id
         self.timeout_seconds = timeout_seconds
+        self.result = result
         super().__init__(f"Stage '{stage_id}' exceeded timeout of {timeout_seconds}s")
 
 
@@ -232,6 +242,21 @@ class MixinError(ContractError):
 
 class TemplateError(OmniNodeError):
     """A template is missing or failed to render."""
+
+
+class TemplateRenderError(TemplateError):
+    """A template failed to render; ``variable`` names the undefined variable, if that was it.
+
+    Attributes:
+        template_id: The template rendered.
+        variable: The context variable the template needed and did not get
+            (``None`` when the render failed for another reason).
+    """
+
+    def __init__(self, message: str, *, template_id: str, variable: str | None = None) -> None:
+        self.template_id = template_id
+        self.variable = variable
+        super().__init__(message)
 
 
 class GenerationError(OmniNodeError):

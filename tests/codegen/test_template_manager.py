@@ -19,7 +19,7 @@ from omninode_bridge.agents.workflows import (
     TemplateType,
 )
 from omninode_bridge.codegen.template_manager import BUILTIN_TEMPLATE_DIR
-from omninode_bridge.errors import TemplateError
+from omninode_bridge.errors import TemplateError, TemplateRenderError
 
 
 @pytest.fixture
@@ -291,11 +291,13 @@ async def test_undefined_variable_is_an_error_with_file_and_line(user_dir: Path)
     path = put(user_dir, "strict", "line one\n{{ missing }}\n")
     manager = await started(user_dir)
 
-    with pytest.raises(TemplateError) as caught:
+    with pytest.raises(TemplateRenderError) as caught:
         await manager.render_template("strict", {})
 
     assert str(caught.value).startswith(f"{path}:2: cannot render template 'strict'")
-    assert "'missing' is undefined" in str(caught.value)
+    assert caught.value.variable == "missing"
+    assert caught.value.template_id == "strict"
+    assert "'missing'" in str(caught.value)
 
 
 async def test_syntax_error_names_file_and_line(user_dir: Path) -> None:
@@ -490,3 +492,22 @@ async def test_stop_during_a_load_fails_waiters_cleanly(user_dir: Path) -> None:
     assert loaded.content == "hello {{ name }}"
     with pytest.raises(TemplateError, match="stopped"):
         await second
+
+
+async def test_load_template_now_shares_the_cache_with_load_template(user_dir: Path) -> None:
+    put(user_dir, "node_effect_v1", "class {{ name }}: pass\n")
+    manager = TemplateManager(user_dir)
+
+    first = manager.load_template_now("node_effect_v1", TemplateType.EFFECT)
+    again = await manager.load_template("node_effect_v1", TemplateType.EFFECT)
+
+    assert again is first
+    stats = manager.get_cache_stats()
+    assert (stats.misses, stats.hits, stats.loads) == (1, 1, 1)
+
+
+def test_load_template_now_reports_an_unknown_id(user_dir: Path) -> None:
+    manager = TemplateManager(user_dir, builtin_dir=None)
+
+    with pytest.raises(TemplateError, match="'absent' not found"):
+        manager.load_template_now("absent", TemplateType.MODEL)

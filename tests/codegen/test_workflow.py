@@ -284,7 +284,7 @@ async def test_prd_dry_run_writes_nothing(tmp_path: Path) -> None:
 
 
 async def test_parallel_code_generator_is_an_entry_onto_the_workflow(tmp_path: Path) -> None:
-    generator = ParallelCodeGenerator(max_workers=4)
+    generator = ParallelCodeGenerator(max_workers=4, record_metrics=False)
     result = await generator.generate_parallel(
         PRD, node_types=["effect"], output_directory=tmp_path
     )
@@ -293,7 +293,7 @@ async def test_parallel_code_generator_is_an_entry_onto_the_workflow(tmp_path: P
     assert [p.class_name.endswith("Effect") for p in result.packages] == [True] * len(
         result.packages
     )
-    assert result.get("speedup") == result.speedup
+    assert result["speedup"] == result.speedup
 
 
 async def test_template_engine_reports_cache_hits() -> None:
@@ -355,3 +355,17 @@ async def test_quality_stage_consults_the_quorum_on_node_modules(
     if not passed:
         assert any("QRM001" in error for error in result.errors)
         assert not out.exists()
+
+
+async def test_repeated_renders_in_one_workflow_are_cache_hits(
+    contracts: Path, tmp_path: Path
+) -> None:
+    workflow = CodegenWorkflow()
+    first = await workflow.generate([contracts], tmp_path / "a")
+    misses = workflow.template_manager.get_cache_stats().misses
+
+    second = await workflow.generate([contracts], tmp_path / "b")
+
+    assert workflow.template_manager.get_cache_stats().misses == misses
+    assert first.cache_hit_rate is not None and first.cache_hit_rate < 1.0
+    assert second.cache_hit_rate == 1.0

@@ -23,7 +23,7 @@ from omninode_bridge.engine.models import (
     WorkflowStage,
     WorkflowStep,
 )
-from omninode_bridge.errors import ConfigError
+from omninode_bridge.errors import ConfigError, WorkflowFailedError
 
 # pbkdf2 with this many rounds keeps one core busy for several seconds
 _ROUNDS = 30_000_000
@@ -66,10 +66,12 @@ async def test_step_timeout_fires_during_cpu_work_in_a_worker() -> None:
     stage = WorkflowStage("cpu", 1, [_spin_step(_ROUNDS, timeout=0.5)])
     started = time.perf_counter()
     try:
-        result = await executor.execute_workflow("w", [stage], context={"executor": executor})
+        with pytest.raises(WorkflowFailedError) as failed:  # fast-fail raises (API Reference)
+            await executor.execute_workflow("w", [stage], context={"executor": executor})
     finally:
         await backend.close()
     elapsed = time.perf_counter() - started
+    result = failed.value.result
     [step] = result.stage_results[0].step_results
     assert not result.success
     assert step.status is EnumStepStatus.FAILED

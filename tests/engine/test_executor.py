@@ -28,6 +28,15 @@ from omninode_bridge.errors import (
     WorkflowFailedError,
 )
 
+
+async def finished(executor: Any, *args: Any, **kwargs: Any) -> Any:
+    """The run's WorkflowResult, returned or carried by the error execute_workflow raises."""
+    try:
+        return await executor.execute_workflow(*args, **kwargs)
+    except (WorkflowFailedError, StageTimeoutError) as stopped:
+        return stopped.result
+
+
 P = EnumStepType.PARALLEL
 S = EnumStepType.SEQUENTIAL
 Handler = Callable[[WorkflowStep, dict[str, Any]], Awaitable[dict[str, Any] | None]]
@@ -74,8 +83,8 @@ async def test_stages_run_in_stage_number_order() -> None:
     log: list[str] = []
     ex, _ = make_executor()
     h = recorder(log)
-    result = await ex.execute_workflow(
-        "wf", [stage("b", 2, [step("b1", h)]), stage("a", 1, [step("a1", h)])]
+    result = await finished(
+        ex, "wf", [stage("b", 2, [step("b1", h)]), stage("a", 1, [step("a1", h)])]
     )
     assert result.success
     assert log == ["a1", "b1"]
@@ -103,9 +112,7 @@ async def test_handler_context_carries_workflow_step_and_earlier_results() -> No
             dependencies=["parse"],
         ),
     ]
-    result = await ex.execute_workflow(
-        "wf", stages, context={"contracts": ["c1"]}, correlation_id="cid"
-    )
+    result = await finished(ex, "wf", stages, context={"contracts": ["c1"]}, correlation_id="cid")
     assert result.success
     ctx = seen["m1"]
     assert ctx["contracts"] == ["c1"]
@@ -139,7 +146,7 @@ async def test_sequential_step_is_a_barrier_within_a_stage() -> None:
         step("s1", tracked("s1"), S),
         step("p3", tracked("p3")),
     ]
-    result = await ex.execute_workflow("wf", [stage("x", 1, steps)])
+    result = await finished(ex, "wf", [stage("x", 1, steps)])
     assert result.success
     s1_start = events.index("start:s1")
     assert events.index("end:p1") < s1_start and events.index("end:p2") < s1_start
@@ -164,7 +171,7 @@ async def test_all_sequential_steps_run_one_at_a_time_in_order() -> None:
         active -= 1
 
     ex, _ = make_executor()
-    await ex.execute_workflow("wf", [stage("x", 1, [step(f"s{i}", handler, S) for i in range(5)])])
+    await finished(ex, "wf", [stage("x", 1, [step(f"s{i}", handler, S) for i in range(5)])])
     assert peak == 1
     assert order == [f"s{i}" for i in range(5)]
 
@@ -183,9 +190,7 @@ async def test_measured_peak_concurrency_never_exceeds_limit(limit: int) -> None
         active -= 1
 
     ex, _ = make_executor(max_parallel_tasks=limit)
-    result = await ex.execute_workflow(
-        "wf", [stage("x", 1, [step(f"s{i}", handler) for i in range(40)])]
-    )
+    result = await finished(ex, "wf", [stage("x", 1, [step(f"s{i}", handler) for i in range(40)])])
     assert result.success
     assert peak == limit
 
@@ -197,9 +202,7 @@ async def test_step_timeout_fails_step_and_stage() -> None:
         await never.wait()
 
     ex, _ = make_executor()
-    result = await ex.execute_workflow(
-        "wf", [stage("x", 1, [step("slow", hang, timeout_seconds=0.01)])]
-    )
+    result = await finished(ex, "wf", [stage("x", 1, [step("slow", hang, timeout_seconds=0.01)])])
     assert not result.success
     rec = result.step_results["slow"]
     assert rec.status is EnumStepStatus.FAILED
@@ -221,9 +224,7 @@ async def test_stage_timeout_cancels_running_steps() -> None:
 
     ex, _ = make_executor(stage_timeout_seconds=0.02)
     steps = [step(f"h{i}", hang) for i in range(3)]
-    result = await ex.execute_workflow(
-        "wf", [stage("x", 1, steps), stage("y", 2, [step("y1", hang)])]
-    )
+    result = await finished(ex, "wf", [stage("x", 1, steps), stage("y", 2, [step("y1", hang)])])
     assert not result.success
     x = result.stage_results[0]
     assert x.timed_out and x.status is EnumStageStatus.FAILED
@@ -242,9 +243,7 @@ async def test_stage_timeout_uses_smaller_of_stage_and_executor_limits() -> None
         await never.wait()
 
     ex, _ = make_executor(stage_timeout_seconds=300)
-    result = await ex.execute_workflow(
-        "wf", [stage("x", 1, [step("h", hang)], timeout_seconds=0.01)]
-    )
+    result = await finished(ex, "wf", [stage("x", 1, [step("h", hang)], timeout_seconds=0.01)])
     assert result.stage_results[0].timeout_seconds == 0.01
     assert result.stage_results[0].timed_out
 
@@ -260,7 +259,7 @@ async def test_retries_with_backoff_then_success() -> None:
 
     coordinator = SignalCoordinator()
     ex, sleep = make_executor(signal_coordinator=coordinator)
-    result = await ex.execute_workflow("wf", [stage("x", 1, [step("f", flaky, retry_count=3)])])
+    result = await finished(ex, "wf", [stage("x", 1, [step("f", flaky, retry_count=3)])])
     assert result.success
     assert result.step_results["f"].attempts == 3
     assert sleep.delays == [0.5, 1.0]
@@ -271,7 +270,7 @@ async def test_retries_with_backoff_then_success() -> None:
 
 async def test_retries_exhausted_reports_attempts() -> None:
     ex, sleep = make_executor()
-    result = await ex.execute_workflow("wf", [stage("x", 1, [step("f", fail, retry_count=2)])])
+    result = await finished(ex, "wf", [stage("x", 1, [step("f", fail, retry_count=2)])])
     rec = result.step_results["f"]
     assert rec.status is EnumStepStatus.FAILED
     assert rec.attempts == 3
@@ -293,8 +292,8 @@ async def test_fast_fail_cancels_siblings_and_stops_workflow() -> None:
 
     ex, _ = make_executor(enable_fast_fail=True)
     steps = [step("h1", hang), step("bad", fail), step("h2", hang)]
-    result = await ex.execute_workflow(
-        "wf", [stage("x", 1, steps), stage("y", 2, [step("later", recorder(later))])]
+    result = await finished(
+        ex, "wf", [stage("x", 1, steps), stage("y", 2, [step("later", recorder(later))])]
     )
     assert not result.success
     assert result.failed_stage == "x"
@@ -321,7 +320,7 @@ async def test_without_fast_fail_stage_finishes_and_only_dependents_skip() -> No
         stage("indep", 3, [step("indep1", recorder(ran))]),
         stage("dep2", 4, [step("dep2a", recorder(ran))], dependencies=["dep"]),
     ]
-    result = await ex.execute_workflow("wf", stages)
+    result = await finished(ex, "wf", stages)
     assert not result.success
     assert ran == ["ok1", "indep1"]
     status = {s.stage_id: s.status for s in result.stage_results}
@@ -343,7 +342,7 @@ async def test_partial_failure_allowed_completes_stage() -> None:
         stage("x", 1, [step("bad", fail), step("ok", recorder(ran))], allow_partial_failure=True),
         stage("y", 2, [step("y1", recorder(ran))], dependencies=["x"]),
     ]
-    result = await ex.execute_workflow("wf", stages)
+    result = await finished(ex, "wf", stages)
     assert result.success
     x = result.stage_results[0]
     assert x.status is EnumStageStatus.COMPLETED
@@ -354,8 +353,8 @@ async def test_partial_failure_allowed_completes_stage() -> None:
 
 async def test_partial_failure_with_every_step_failed_fails_stage() -> None:
     ex, _ = make_executor()
-    result = await ex.execute_workflow(
-        "wf", [stage("x", 1, [step("a", fail), step("b", fail)], allow_partial_failure=True)]
+    result = await finished(
+        ex, "wf", [stage("x", 1, [step("a", fail), step("b", fail)], allow_partial_failure=True)]
     )
     assert not result.success
     assert result.failed_stage == "x"
@@ -370,7 +369,7 @@ async def test_cycle_between_stages_is_named() -> None:
         stage("c", 3, [step("c1", h)], dependencies=["b"]),
     ]
     with pytest.raises(CycleError, match="Dependency cycle: a -> c -> b -> a"):
-        await ex.execute_workflow("wf", stages)
+        await finished(ex, "wf", stages)
 
 
 @pytest.mark.parametrize(
@@ -401,7 +400,7 @@ async def test_cycle_between_stages_is_named() -> None:
 async def test_invalid_definitions_raise_value_errors(stages_factory: Any, message: str) -> None:
     ex, _ = make_executor()
     with pytest.raises(WorkflowDefinitionError, match=message) as info:
-        await ex.execute_workflow("wf", stages_factory(recorder([])))
+        await finished(ex, "wf", stages_factory(recorder([])))
     assert isinstance(info.value, ValueError)
 
 
@@ -415,7 +414,7 @@ async def test_nothing_keeps_running_after_return() -> None:
 
     ex, _ = make_executor(stage_timeout_seconds=0.02)
     before = asyncio.all_tasks()
-    await ex.execute_workflow("wf", [stage("x", 1, [step(f"h{i}", hang) for i in range(5)])])
+    await finished(ex, "wf", [stage("x", 1, [step(f"h{i}", hang) for i in range(5)])])
     assert started.is_set()
     assert asyncio.all_tasks() - before == set()
 
@@ -449,13 +448,11 @@ async def test_statistics_and_speedup_are_measured() -> None:
         await asyncio.sleep(0.02)  # the workload itself: four 20 ms steps side by side
 
     ex, _ = make_executor()
-    result = await ex.execute_workflow(
-        "wf", [stage("x", 1, [step(f"s{i}", together) for i in range(4)])]
-    )
+    result = await finished(ex, "wf", [stage("x", 1, [step(f"s{i}", together) for i in range(4)])])
     step_sum = sum(s.duration_ms for s in result.stage_results[0].step_results)
     assert result.overall_speedup == pytest.approx(step_sum / result.total_duration_ms)
     assert result.overall_speedup > 2.0
-    await ex.execute_workflow("wf2", [stage("x", 1, [step("f", fail)])])
+    await finished(ex, "wf2", [stage("x", 1, [step("f", fail)])])
     stats = ex.get_statistics()
     assert stats["total_workflows"] == 2
     assert stats["successful_workflows"] == 1
@@ -472,7 +469,7 @@ async def test_signals_cover_lifecycle_in_order() -> None:
     received: list[tuple[str, str | None]] = []
     coordinator.subscribe(lambda s: received.append((s.signal_type.value, s.step_id)))
     ex, _ = make_executor(signal_coordinator=coordinator)
-    await ex.execute_workflow("wf", [stage("x", 1, [step("a", recorder([])), step("b", fail, S)])])
+    await finished(ex, "wf", [stage("x", 1, [step("a", recorder([])), step("b", fail, S)])])
     await coordinator.drain()
     kinds = [k for k, _ in received]
     assert kinds[0] == "workflow_started"
@@ -494,7 +491,7 @@ async def test_slow_subscriber_does_not_stall_executor() -> None:
 
     coordinator.subscribe(slow)
     ex, _ = make_executor(signal_coordinator=coordinator)
-    result = await ex.execute_workflow("wf", [stage("x", 1, [step("a", recorder([]))])])
+    result = await finished(ex, "wf", [stage("x", 1, [step("a", recorder([]))])])
     assert result.success
     assert got == []  # the run finished while the subscriber was still blocked
     gate.set()
@@ -505,7 +502,7 @@ async def test_slow_subscriber_does_not_stall_executor() -> None:
 async def test_metrics_are_recorded() -> None:
     metrics = MetricsCollector()
     ex, _ = make_executor(metrics_collector=metrics)
-    await ex.execute_workflow("wf", [stage("x", 1, [step("a", recorder([]))])])
+    await finished(ex, "wf", [stage("x", 1, [step("a", recorder([]))])])
     names = {m.metric_name for m in metrics.get_metrics()}
     assert {
         "workflow_execution_time_ms",
@@ -522,7 +519,7 @@ async def test_generated_files_collected_from_step_results() -> None:
         return {"generated_file": f"{step.step_id}.py", "generated_files": ["shared.py"]}
 
     ex, _ = make_executor()
-    result = await ex.execute_workflow("wf", [stage("x", 1, [step("a", gen), step("b", gen)])])
+    result = await finished(ex, "wf", [stage("x", 1, [step("a", gen), step("b", gen)])])
     assert result.generated_files == ["shared.py", "a.py", "b.py"]
 
 
@@ -568,3 +565,41 @@ def test_bad_workflow_config_names_the_field() -> None:
         StagedParallelExecutor.from_config({"staged_executor": {"max_parallel_tasks": 0}})
     with pytest.raises(ConfigError, match="max_paralel_tasks"):
         StagedParallelExecutor.from_config({"max_paralel_tasks": 3})
+
+
+async def test_fast_fail_failure_raises_runtime_error_carrying_the_result() -> None:
+    ex, _ = make_executor(enable_fast_fail=True)
+
+    with pytest.raises(RuntimeError) as caught:
+        await ex.execute_workflow("wf", [stage("x", 1, [step("bad", fail)])])
+
+    assert isinstance(caught.value, WorkflowFailedError)
+    assert caught.value.result.failed_stage == "x"
+    assert "bad input in bad" in str(caught.value)
+
+
+async def test_without_fast_fail_a_failed_run_is_returned() -> None:
+    ex, _ = make_executor(enable_fast_fail=False)
+
+    result = await ex.execute_workflow("wf", [stage("x", 1, [step("bad", fail)])])
+
+    assert not result.success and result.failed_stage == "x"
+
+
+@pytest.mark.parametrize("fast_fail", [True, False])
+async def test_stage_timeout_raises_timeout_error_with_or_without_fast_fail(
+    fast_fail: bool,
+) -> None:
+    never = asyncio.Event()
+
+    async def hang(step: WorkflowStep, context: dict[str, Any]) -> None:
+        await never.wait()
+
+    ex, _ = make_executor(enable_fast_fail=fast_fail)
+
+    with pytest.raises(TimeoutError) as caught:
+        await ex.execute_workflow("wf", [stage("x", 1, [step("h", hang)], timeout_seconds=0.02)])
+
+    assert isinstance(caught.value, StageTimeoutError)
+    assert caught.value.stage_id == "x"
+    assert caught.value.result is not None and not caught.value.result.success

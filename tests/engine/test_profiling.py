@@ -119,3 +119,29 @@ async def test_no_recommendations_without_measurements() -> None:
     report = await optimizer.optimize_workflow("wf")
     assert report.recommendations == []
     assert report.estimated_speedup == 1.0
+
+
+def test_recommendation_areas_are_the_api_references() -> None:
+    assert {a.value for a in OptimizationArea} == {"cache", "parallel", "memory", "io"}
+    assert OptimizationArea.TEMPLATE_CACHE is OptimizationArea.CACHE
+    assert OptimizationArea("parallel") is OptimizationArea.PARALLEL_EXECUTION
+
+
+def test_tune_parallel_execution_defaults_to_twelve_tasks() -> None:
+    executor = StagedParallelExecutor(DependencyAwareScheduler(), max_parallel_tasks=2)
+    optimizer = PerformanceOptimizer(PerformanceProfiler(), staged_executor=executor)
+
+    optimizer.tune_parallel_execution()
+
+    assert executor.max_parallel_tasks == 12
+
+
+def test_tune_parallel_execution_keeps_a_higher_limit_and_refuses_nonsense() -> None:
+    executor = StagedParallelExecutor(DependencyAwareScheduler(), max_parallel_tasks=32)
+    optimizer = PerformanceOptimizer(PerformanceProfiler(), staged_executor=executor)
+
+    optimizer.tune_parallel_execution(target_concurrency=8)
+
+    assert executor.max_parallel_tasks == 32
+    with pytest.raises(ValueError, match="target_concurrency"):
+        optimizer.tune_parallel_execution(target_concurrency=0)

@@ -15,11 +15,20 @@ from omninode_bridge.agents.workflows import (
     WorkflowStage,
     WorkflowStep,
 )
+from omninode_bridge.errors import StageTimeoutError, WorkflowFailedError
 from omninode_bridge.observability.prometheus import (
     OmniNodeMetrics,
     PrometheusSignalExporter,
     reserved_metric_names,
 )
+
+
+async def finished(executor: Any, *args: Any, **kwargs: Any) -> Any:
+    """The run's WorkflowResult, returned or carried by the error execute_workflow raises."""
+    try:
+        return await executor.execute_workflow(*args, **kwargs)
+    except (WorkflowFailedError, StageTimeoutError) as stopped:
+        return stopped.result
 
 
 def _samples(metrics: OmniNodeMetrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -86,7 +95,7 @@ async def _run(exporter: PrometheusSignalExporter, *, runs: int, fail: bool = Fa
         DependencyAwareScheduler(sleep=_no_sleep), signal_coordinator=coordinator
     )
     for i in range(runs):
-        await executor.execute_workflow(f"wf-{i}", _stages(fail=fail))
+        await finished(executor, f"wf-{i}", _stages(fail=fail))
     await coordinator.close()
 
 

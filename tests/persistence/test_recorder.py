@@ -12,8 +12,17 @@ from omninode_bridge.agents.workflows import (
     WorkflowStage,
     WorkflowStep,
 )
+from omninode_bridge.errors import StageTimeoutError, WorkflowFailedError
 from omninode_bridge.persistence import OmniNodePersistence
 from omninode_bridge.persistence.recorder import RunRecorder
+
+
+async def finished(executor: Any, *args: Any, **kwargs: Any) -> Any:
+    """The run's WorkflowResult, returned or carried by the error execute_workflow raises."""
+    try:
+        return await executor.execute_workflow(*args, **kwargs)
+    except (WorkflowFailedError, StageTimeoutError) as stopped:
+        return stopped.result
 
 
 async def _ok(step: WorkflowStep, context: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +54,7 @@ async def _run(store: OmniNodePersistence, handler: Any, correlation_id: str) ->
     recorder = RunRecorder(store)
     recorder.attach(coordinator)
     executor = StagedParallelExecutor(DependencyAwareScheduler(), signal_coordinator=coordinator)
-    result = await executor.execute_workflow("codegen", _stages(handler),
+    result = await finished(executor, "codegen", _stages(handler),
                                              correlation_id=correlation_id)  # fmt: skip
     await coordinator.drain()
     await recorder.record_result(result)

@@ -44,7 +44,7 @@ from omninode_bridge.codegen.spec import NodeSpec
 from omninode_bridge.codegen.writer import FileOwner, GeneratedFile, Provenance
 from omninode_bridge.contracts.serialize import dump_contract
 
-__all__ = ["TEMPLATE_IDS", "PackageRenderer", "TemplateRenderer"]
+__all__ = ["TEMPLATE_IDS", "PackageRenderer", "TemplateRenderer", "node_context"]
 
 #: Every built-in template id (file ``<id>.j2`` in ``codegen/templates``).
 TEMPLATE_IDS: tuple[str, ...] = (
@@ -324,6 +324,11 @@ def _operation_context(spec: NodeSpec) -> list[dict[str, str]]:
         }
         for op in spec.operations
     ]
+
+
+def node_context(spec: NodeSpec) -> dict[str, object]:
+    """The context the node templates (``node_<type>_v1``) are rendered with."""
+    return _node_context(spec)
 
 
 def _node_context(spec: NodeSpec) -> dict[str, object]:

@@ -12,7 +12,7 @@ from omninode_bridge.engine.models import WorkflowResult
 from omninode_bridge.errors import ContractProblem
 from omninode_bridge.validation import ValidationResult
 
-__all__ = ["CodegenWorkflowResult", "ContractOutcome", "PackageResult"]
+__all__ = ["MAPPING_KEYS", "CodegenWorkflowResult", "ContractOutcome", "PackageResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +96,15 @@ class CodegenWorkflowResult:
         execution: Where the CPU work ran: ``backend`` (in-loop, processes,
             dask), ``workers``, ``tasks`` handed to it by this run and, for
             Dask, ``task_workers`` (worker address -> tasks it returned).
+        baseline_duration_ms: Executor wall time of the same work on one worker,
+            measured in the same call (:class:`ParallelCodeGenerator` does), or
+            ``None`` when no baseline was run.
+        cache_hit_rate: Template cache hits over lookups during this run
+            (``None`` when the run made no lookup).
+
+    The result also reads as a mapping, for code written against the guide's
+    dict results: ``result["speedup"]``, ``result.get("code", {})``,
+    ``"files" in result``; :data:`MAPPING_KEYS` lists the keys.
     """
 
     success: bool
@@ -113,6 +122,8 @@ class CodegenWorkflowResult:
     warnings: tuple[ContractProblem, ...] = ()
     outcomes: tuple[ContractOutcome, ...] = ()
     execution: dict[str, Any] = field(default_factory=dict)
+    baseline_duration_ms: float | None = None
+    cache_hit_rate: float | None = None
 
     @property
     def has_drift(self) -> bool:
@@ -135,10 +146,103 @@ class CodegenWorkflowResult:
         return "; ".join(self.errors) if self.errors else None
 
     @property
-    def speedup(self) -> float:
-        """Sum of step durations over wall time, as the executor measured it."""
+    def speedup(self) -> float | None:
+        """One-worker baseline wall time over this run's wall time (both measured).
+
+        ``None`` unless a baseline was measured (``baseline_duration_ms``).
+        """
+        if self.baseline_duration_ms is None or self.workflow is None:
+            return None
+        wall = self.workflow.total_duration_ms
+        return self.baseline_duration_ms / wall if wall > 0 else None
+
+    @property
+    def parallelism(self) -> float:
+        """Sum of step durations over wall time: how much work overlapped."""
         return self.workflow.overall_speedup if self.workflow else 1.0
 
+    @property
+    def files(self) -> list[str]:
+        """Every file of every package (written or planned), relative to the output."""
+        return [
+            _relative(p, path)
+            for p in self.packages
+            for path, action in p.files
+            if action is not FileAction.STALE
+        ]
+
+    @property
+    def code(self) -> dict[str, str]:
+        """Path (as in :attr:`files`) -> source of every generated Python module on disk.
+
+        A dry run or check wrote nothing, so only modules that already existed are read.
+        """
+        found: dict[str, str] = {}
+        for package in self.packages:
+            for path, action in package.files:
+                full = _package_root(package) / path
+                if action is not FileAction.STALE and full.suffix == ".py" and full.is_file():
+                    found[_relative(package, path)] = full.read_text(encoding="utf-8")
+        return found
+
+    @property
+    def used_mixins(self) -> dict[str, list[str]]:
+        """Node type -> the mixins its contracts combined (each once, in first-seen order)."""
+        used: dict[str, list[str]] = {}
+        for outcome in self.outcomes:
+            if outcome.node_type:
+                names = used.setdefault(outcome.node_type, [])
+                names.extend(m for m in outcome.mixins if m not in names)
+        return used
+
+    def __getitem__(self, key: str) -> object:
+        """``result["speedup"]``: the attribute of that name (a key of :data:`MAPPING_KEYS`)."""
+        if key not in MAPPING_KEYS:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in MAPPING_KEYS
+
+    def keys(self) -> tuple[str, ...]:
+        """The mapping keys (:data:`MAPPING_KEYS`)."""
+        return MAPPING_KEYS
+
     def get(self, key: str, default: object = None) -> object:
-        """Attribute access by name, for code written against the guide's dict results."""
-        return getattr(self, key, default)
+        """``result[key]``, or ``default`` for a key that is not one or a value that is None."""
+        value = self[key] if key in MAPPING_KEYS else None
+        return default if value is None else value
+
+
+#: The keys a :class:`CodegenWorkflowResult` answers as a mapping.
+MAPPING_KEYS: tuple[str, ...] = (
+    "success",
+    "speedup",
+    "parallelism",
+    "baseline_duration_ms",
+    "cache_hit_rate",
+    "duration_ms",
+    "generated_nodes",
+    "files",
+    "code",
+    "used_mixins",
+    "packages",
+    "errors",
+    "warnings",
+    "session_id",
+    "correlation_id",
+    "total_files",
+    "contract_files",
+)
+
+
+def _package_root(package: PackageResult) -> Path:
+    """The folder ``package.files`` are relative to."""
+    return package.output_directory or package.package_dir.parent
+
+
+def _relative(package: PackageResult, path: str) -> str:
+    """``path`` of ``package.files``, relative to the run's output folder."""
+    if package.output_directory is not None:
+        return path
+    return f"{package.package_dir.parent.name}/{path}"

@@ -111,7 +111,10 @@ def _performance(telemetry: RunTelemetry, result: CodegenWorkflowResult, workers
                     duration_ms=max(stage.duration_ms, 0.0),
                     worker_count=min(workers, contracts),
                     parallel_execution=contracts > 1 and workers > 1,
-                    metadata={"stage": stage.stage_id, "speedup": round(stage.speedup_ratio, 3)},
+                    metadata={
+                        "stage": stage.stage_id,
+                        "parallelism": round(stage.speedup_ratio, 3),
+                    },
                 )
             )
     telemetry.performance.append(
@@ -124,7 +127,8 @@ def _performance(telemetry: RunTelemetry, result: CodegenWorkflowResult, workers
             cache_hit=all(o.fresh for o in result.outcomes) and bool(result.outcomes),
             metadata={
                 "contracts": len(result.outcomes),
-                "speedup": round(result.speedup, 3),
+                "speedup": None if result.speedup is None else round(result.speedup, 3),
+                "parallelism": round(result.parallelism, 3),
                 "success": result.success,
             },
         )

@@ -38,6 +38,10 @@ from typing import TYPE_CHECKING, Any, Final
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from omninode_bridge.codegen.documented_context import (
+    expand_documented_context,
+    is_documented_context,
+)
 from omninode_bridge.codegen.template_cache import (
     CachedTemplate,
     FileFingerprint,
@@ -51,7 +55,7 @@ from omninode_bridge.codegen.template_models import (
     TemplateRenderContext,
     TemplateType,
 )
-from omninode_bridge.errors import TemplateError
+from omninode_bridge.errors import TemplateError, TemplateRenderError
 from omninode_bridge.logs import get_logger
 
 if TYPE_CHECKING:
@@ -200,6 +204,31 @@ class TemplateManager:
         entry = await self._entry(template_id, TemplateType(template_type), force_reload)
         return entry.template
 
+    def load_template_now(
+        self,
+        template_id: str,
+        template_type: TemplateType,
+        force_reload: bool = False,
+    ) -> Template:
+        """:meth:`load_template` for code that cannot await (reads the file in this thread).
+
+        Uses and fills the same cache, with the same hit/miss counting, so a
+        later :meth:`load_template` of the id is a hit.
+
+        Raises:
+            TemplateError: As :meth:`load_template`.
+        """
+        kind = TemplateType(template_type)
+        entry = self._lookup(template_id, kind, force_reload)
+        if entry is None:
+            path = self._resolve(template_id, kind)
+            if path is None:
+                raise TemplateError(self._not_found(template_id, kind))
+            entry = self._read_and_compile(template_id, kind, path)
+            self._loads += 1
+            self._cache.put(template_id, entry)
+        return entry.template
+
     async def render_template(
         self,
         template_id: str,
@@ -225,6 +254,8 @@ class TemplateManager:
             compiled = self._compile_for(entry, context) if context.needs_own_environment else None
         else:
             variables, compiled = dict(context), None
+        if is_documented_context(template_id, variables, builtin=_is_builtin(entry)):
+            variables = expand_documented_context(template_id, variables, entry.fingerprint.sha256)
         compiled = compiled or entry.compiled
         if compiled is None:
             raise TemplateError(f"cannot render template '{template_id}': {entry.deferred_error}")
@@ -296,17 +327,9 @@ class TemplateManager:
     async def _entry(
         self, template_id: str, template_type: TemplateType, force_reload: bool
     ) -> CachedTemplate:
-        _check_id(template_id)
-        if force_reload:
-            self._cache.record_miss()
-        else:
-            entry = self._cache.get(
-                template_id, is_fresh=lambda e: self._is_fresh(e, template_type)
-            )
-            if entry is not None:
-                self._count("template_cache_hit", template_id)
-                return entry
-        self._count("template_cache_miss", template_id)
+        entry = self._lookup(template_id, template_type, force_reload)
+        if entry is not None:
+            return entry
         pending = self._inflight.get(template_id)
         if pending is not None and not force_reload:
             return await asyncio.shield(pending)
@@ -326,6 +349,23 @@ class TemplateManager:
             future.set_result(entry)
         self._cache.put(template_id, entry)
         return entry
+
+    def _lookup(
+        self, template_id: str, template_type: TemplateType, force_reload: bool
+    ) -> CachedTemplate | None:
+        """The fresh cached entry (a hit), or ``None`` (a miss, counted)."""
+        _check_id(template_id)
+        if force_reload:
+            self._cache.record_miss()
+        else:
+            entry = self._cache.get(
+                template_id, is_fresh=lambda e: self._is_fresh(e, template_type)
+            )
+            if entry is not None:
+                self._count("template_cache_hit", template_id)
+                return entry
+        self._count("template_cache_miss", template_id)
+        return None
 
     async def _load(self, template_id: str, template_type: TemplateType) -> CachedTemplate:
         path = self._resolve(template_id, template_type)
@@ -484,18 +524,44 @@ class TemplateManager:
 
     @staticmethod
     def _render(entry: CachedTemplate, compiled: jinja2.Template, variables: dict[str, Any]) -> str:
+        template_id = entry.template.template_id
         try:
             return compiled.render(variables)
         except Exception as exc:  # any error raised by template code is a render error
             line = _template_line(exc, entry.fingerprint.path)
             where = f"{entry.fingerprint.path}:{line}" if line else entry.fingerprint.path
-            raise TemplateError(
-                f"{where}: cannot render template '{entry.template.template_id}': {exc}"
+            missing = _undefined_name(exc)
+            if missing is not None:
+                raise TemplateRenderError(
+                    f"{where}: cannot render template '{template_id}': the context has no "
+                    f"variable '{missing}' (pass it in the context)",
+                    template_id=template_id,
+                    variable=missing,
+                ) from None
+            raise TemplateRenderError(
+                f"{where}: cannot render template '{template_id}': {exc}",
+                template_id=template_id,
             ) from None
 
 
 class _UnknownName(TemplateError):
     """The template names a filter or test the shared environment does not have."""
+
+
+_UNDEFINED: Final = re.compile(r"^'([^']+)' is undefined$")
+
+
+def _undefined_name(exc: BaseException) -> str | None:
+    """The variable a StrictUndefined error is about (``None`` for other errors)."""
+    if not isinstance(exc, jinja2.UndefinedError):
+        return None
+    match = _UNDEFINED.match(str(exc))
+    return match.group(1) if match else None
+
+
+def _is_builtin(entry: CachedTemplate) -> bool:
+    metadata = entry.template.metadata
+    return metadata is not None and metadata.builtin
 
 
 def _kind(template_id: str, kind: TemplateType | str | None) -> TemplateType:

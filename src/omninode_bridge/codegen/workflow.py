@@ -17,8 +17,10 @@ generated file still has its recorded hash, the models to package stages skip
 that contract entirely (no rendering, no write, contents and mtimes kept).
 
 The guide's other names are thin entries onto this class:
-:class:`OmniNodeTemplateEngine` (templates and cache statistics) and
-:class:`ParallelCodeGenerator` (``generate_parallel`` from a PRD).
+:class:`~omninode_bridge.codegen.template_engine.OmniNodeTemplateEngine`
+(templates and cache statistics) and
+:class:`~omninode_bridge.codegen.parallel.ParallelCodeGenerator`
+(``generate_parallel`` from a PRD, with a measured one-worker baseline).
 """
 
 from __future__ import annotations
@@ -33,9 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from omninode_bridge.codegen import stages as stage
+from omninode_bridge.codegen.insights import check_patterns, recommend_mixins
 from omninode_bridge.codegen.render import TEMPLATE_IDS
 from omninode_bridge.codegen.results import CodegenWorkflowResult, ContractOutcome, PackageResult
-from omninode_bridge.codegen.stages.models import ManagerTemplates
 from omninode_bridge.codegen.stages.state import (
     GENERATOR_VERSION,
     Job,
@@ -43,6 +45,7 @@ from omninode_bridge.codegen.stages.state import (
     index_key,
     package_key,
 )
+from omninode_bridge.codegen.template_engine import OmniNodeTemplateEngine
 from omninode_bridge.codegen.template_manager import TemplateManager, TemplateType
 from omninode_bridge.codegen.writer import atomic_write_all, sha256_text
 from omninode_bridge.contracts import Contract
@@ -56,10 +59,12 @@ from omninode_bridge.engine.models import (
     WorkflowStage,
     WorkflowStep,
 )
-from omninode_bridge.errors import ContractError
+from omninode_bridge.errors import ContractError, StageTimeoutError, WorkflowFailedError
+from omninode_bridge.intelligence.mixin_learning import MixinLearningModel
 from omninode_bridge.logs import get_correlation_id, get_logger, log_context
 from omninode_bridge.quorum.drafting import ContractDrafter
 from omninode_bridge.validation import ValidationPipeline, default_validators
+from omninode_bridge.validation.patterns import PatternMatcher
 
 __all__ = [
     "GENERATOR_VERSION",
@@ -68,7 +73,6 @@ __all__ = [
     "CodegenWorkflowResult",
     "OmniNodeTemplateEngine",
     "PackageResult",
-    "ParallelCodeGenerator",
 ]
 
 log = get_logger(__name__, component="codegen")
@@ -97,6 +101,9 @@ class CodegenWorkflow:
             written); the rule-based PRD analyser otherwise.
         strict: Refuse contracts with warnings (unknown fields, say) as if
             they were errors.
+        mixin_model: Scores mixin pairs for :meth:`get_mixin_recommendations`
+            (rule-based until trained on recorded outcomes).
+        pattern_matcher: Anti-pattern detector of :meth:`validate_patterns`.
 
     Example:
         ```python
@@ -117,8 +124,12 @@ class CodegenWorkflow:
         max_workers: int = 10,
         contract_drafter: ContractDrafter | None = None,
         strict: bool = False,
+        mixin_model: MixinLearningModel | None = None,
+        pattern_matcher: PatternMatcher | None = None,
     ) -> None:
         self.strict = strict
+        self.mixin_model = mixin_model or MixinLearningModel()
+        self.pattern_matcher = pattern_matcher or PatternMatcher()
         self.template_manager = template_manager or TemplateManager(template_dir)
         self.executor = executor or StagedParallelExecutor(
             max_parallel_tasks=max_workers if enable_parallel else 1
@@ -242,6 +253,39 @@ class CodegenWorkflow:
         result = await self.generate(paths, output_directory, correlation_id=correlation_id)
         return replace(result, contract_files=tuple(paths), prd_analysis=analysis)
 
+    async def get_mixin_recommendations(
+        self,
+        node_types: Sequence[str],
+        *,
+        candidates: Sequence[str] | None = None,
+        threshold: float = 0.8,
+        limit: int = 5,
+    ) -> dict[str, list[str]]:
+        """Per node type (``EFFECT``...), up to ``limit`` mixins that fit together, best first.
+
+        Scored by :attr:`mixin_model`; see
+        :func:`~omninode_bridge.codegen.insights.recommend_mixins`.
+
+        Raises:
+            ValueError: An unknown node type.
+        """
+        return await recommend_mixins(
+            self.mixin_model, node_types, candidates=candidates, threshold=threshold, limit=limit
+        )
+
+    async def validate_patterns(
+        self, generated_code: str | Mapping[str, str] | CodegenWorkflowResult
+    ) -> dict[str, Any]:
+        """Anti-patterns in generated code: one module's text, path -> text, or a run's result.
+
+        Returns:
+            ``{"issues": [...], "files": n, "passed": bool}``, one issue dict
+            (file, pattern, rule, line, confidence, message) per finding.
+        """
+        if isinstance(generated_code, CodegenWorkflowResult):
+            generated_code = generated_code.code
+        return check_patterns(generated_code, self.pattern_matcher)
+
     # -- run --------------------------------------------------------------------------
 
     async def _run(
@@ -278,6 +322,7 @@ class CodegenWorkflow:
         """The run, with its correlation id on every log line."""
         if not self.template_manager.is_started:
             await self.template_manager.start()
+        before = self.template_manager.cache.snapshot()
         templates_sha, hashes = await self._template_hashes()
         run = Run(
             output=Path(output_directory),
@@ -292,17 +337,27 @@ class CodegenWorkflow:
             strict=self.strict,
         )
         self._use_backend(run)
-        result = await self.executor.execute_workflow(
-            workflow_id or f"codegen-{session_id}",
-            self._stages(run),
-            context={"output_directory": str(run.output), "session_id": session_id},
-            correlation_id=correlation_id,
-        )
+        try:
+            result = await self.executor.execute_workflow(
+                workflow_id or f"codegen-{session_id}",
+                self._stages(run),
+                context={"output_directory": str(run.output), "session_id": session_id},
+                correlation_id=correlation_id,
+            )
+        except (WorkflowFailedError, StageTimeoutError) as stopped:
+            # The executor raises for a failed run (the API Reference); a
+            # generation run reports it in its result instead.
+            if not isinstance(stopped.result, WorkflowResult):
+                raise
+            result = stopped.result
         if run.contract_error is not None:
             raise run.contract_error
         if result.success and not run.dry_run:
             _write_index(run)
-        return self._result(run, result, started)
+        after = self.template_manager.cache.snapshot()
+        lookups = after.total_requests - before.total_requests
+        hit_rate = (after.hits - before.hits) / lookups if lookups > 0 else None
+        return replace(self._result(run, result, started), cache_hit_rate=hit_rate)
 
     def _use_backend(self, run: Run) -> None:
         """Hand the CPU-bound work to the executor's backend unless it is the event loop."""
@@ -404,88 +459,6 @@ class CodegenWorkflow:
             duration_ms=round(result.duration_ms, 2),
         )
         return result
-
-
-# -- the guide's entries ---------------------------------------------------------
-
-
-class OmniNodeTemplateEngine:
-    """The guide's template engine: the node templates with their cache statistics.
-
-    A thin entry onto the :class:`TemplateManager` the workflow renders with.
-
-    Args:
-        enable_cache: Kept for the guide's signature; templates are always cached.
-        template_dir: User template directory overriding built-ins by id.
-        manager: A manager to share instead of building one.
-    """
-
-    def __init__(
-        self,
-        enable_cache: bool = True,
-        *,
-        template_dir: Path | str | None = None,
-        manager: TemplateManager | None = None,
-    ) -> None:
-        self.enable_cache = enable_cache
-        self.manager = manager or TemplateManager(template_dir)
-        self.templates: dict[str, str] = {}
-
-    async def load_templates(self) -> dict[str, str]:
-        """Load every built-in template id (overrides applied) into :attr:`templates`."""
-        if not self.manager.is_started:
-            await self.manager.start()
-        for template_id in TEMPLATE_IDS:
-            template = await self.manager.load_template(
-                template_id, TemplateType.infer(template_id)
-            )
-            self.templates[template_id] = template.content
-        return dict(self.templates)
-
-    async def render(self, template_id: str, context: Mapping[str, object]) -> str:
-        """Render one template by id."""
-        if not self.manager.is_started:
-            await self.manager.start()
-        return await ManagerTemplates(self.manager).render(template_id, context)
-
-    def get_cache_stats(self) -> dict[str, Any]:
-        """Cache statistics as a dict (``hits``, ``misses``, ``hit_rate``...)."""
-        return self.manager.get_cache_stats().as_dict()
-
-    def invalidate_cache(self, template_id: str | None = None) -> int:
-        """Drop one template (or all) from the cache; returns how many were dropped."""
-        if template_id is None:
-            self.templates.clear()
-        else:
-            self.templates.pop(template_id, None)
-        return self.manager.invalidate(template_id)
-
-
-class ParallelCodeGenerator:
-    """The guide's parallel generator: a PRD's nodes generated concurrently.
-
-    A thin entry onto :class:`CodegenWorkflow`, whose stages already run every
-    contract's steps concurrently.
-
-    Args:
-        max_workers: Steps of one stage running at once.
-        workflow: A workflow to share instead of building one.
-    """
-
-    def __init__(self, max_workers: int = 4, *, workflow: CodegenWorkflow | None = None) -> None:
-        self.max_workers = max_workers
-        self.workflow = workflow or CodegenWorkflow(max_workers=max_workers)
-
-    async def generate_parallel(
-        self,
-        prd_content: str,
-        node_types: Sequence[str] | None = None,
-        output_directory: str | Path = ".",
-    ) -> CodegenWorkflowResult:
-        """Generate the PRD's nodes (restricted to ``node_types`` when given)."""
-        return await self.workflow.generate_from_prd(
-            prd_content, output_directory, node_types=node_types
-        )
 
 
 # -- helpers ------------------------------------------------------------------------

@@ -17,11 +17,14 @@ contract):
   ``allow_partial_failure`` cancels the stage's running steps, and no later
   stage runs. Without it, the stage finishes its steps, fails, and only the
   stages depending on it are skipped.
-- ``execute_workflow`` returns a ``WorkflowResult`` for every run that could
-  start (``success=False`` with ``failed_stage`` and ``errors`` on failure);
-  it raises only for an invalid definition (``WorkflowDefinitionError``, a
-  ``ValueError``; ``CycleError`` names the cycle). ``result.raise_for_failure()``
-  turns a failed result into ``StageTimeoutError`` or ``WorkflowFailedError``.
+- ``execute_workflow`` raises as the API Reference says: ``StageTimeoutError``
+  (a ``TimeoutError``) when a stage exceeded its timeout, and, with
+  ``enable_fast_fail``, ``WorkflowFailedError`` (a ``RuntimeError``) for any
+  other failure; both carry the run's ``WorkflowResult`` as ``.result``.
+  Without fast-fail a failed run (other than a timeout) is returned with
+  ``success=False``, ``failed_stage`` and ``errors``. An invalid definition is
+  a ``WorkflowDefinitionError`` (a ``ValueError``; ``CycleError`` names the
+  cycle).
 - Nothing keeps running after ``execute_workflow`` returns.
 """
 
@@ -197,6 +200,10 @@ class StagedParallelExecutor:
         Raises:
             WorkflowDefinitionError: Invalid stages (duplicate ids, unknown or
                 out-of-order dependencies; ``CycleError`` for a cycle).
+            StageTimeoutError: A stage exceeded its timeout (a ``TimeoutError``;
+                ``.result`` is the run's result).
+            WorkflowFailedError: The run failed and fast-fail is enabled (a
+                ``RuntimeError``; ``.result`` is the run's result).
         """
         ordered = self._plan(stages)
         bound = structlog.contextvars.get_contextvars()
@@ -205,7 +212,10 @@ class StagedParallelExecutor:
         with structlog.contextvars.bound_contextvars(
             correlation_id=correlation_id, workflow_id=workflow_id
         ):
-            return await self._execute(run, ordered)
+            result = await self._execute(run, ordered)
+        if result.success or (not self.enable_fast_fail and not _timed_out(result)):
+            return result
+        return result.raise_for_failure()
 
     async def execute_stage(self, stage: WorkflowStage, context: dict[str, Any]) -> StageResult:
         """Execute one stage on its own.
@@ -718,3 +728,9 @@ def _generated_files(results: Any) -> list[str]:
         if isinstance(one, str):
             files.append(one)
     return list(dict.fromkeys(files))
+
+
+def _timed_out(result: WorkflowResult) -> bool:
+    """Whether the stage that failed ``result`` timed out."""
+    stage = result.get_stage(result.failed_stage) if result.failed_stage else None
+    return stage is not None and stage.timed_out

@@ -230,7 +230,7 @@ class WorkflowResult:
             return self
         stage = self.get_stage(self.failed_stage) if self.failed_stage else None
         if stage is not None and stage.timed_out:
-            raise StageTimeoutError(stage.stage_id, stage.timeout_seconds or 0)
+            raise StageTimeoutError(stage.stage_id, stage.timeout_seconds or 0, result=self)
         raise WorkflowFailedError(self)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import time
 import tracemalloc
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -42,12 +41,18 @@ log = get_logger(__name__, component="profiling")
 
 
 class OptimizationArea(str, Enum):
-    """Where a recommendation applies."""
+    """Where a recommendation applies: the API Reference's ``cache, parallel, memory, io``.
 
-    TEMPLATE_CACHE = "template_cache"
-    PARALLEL_EXECUTION = "parallel_execution"
+    ``TEMPLATE_CACHE`` and ``PARALLEL_EXECUTION`` are other names of ``CACHE``
+    and ``PARALLEL``.
+    """
+
+    CACHE = "cache"
+    PARALLEL = "parallel"
     MEMORY = "memory"
     IO = "io"
+    TEMPLATE_CACHE = "cache"  # noqa: PIE796 - an alias by design
+    PARALLEL_EXECUTION = "parallel"  # noqa: PIE796 - an alias by design
 
 
 class OptimizationPriority(str, Enum):
@@ -453,18 +458,31 @@ class PerformanceOptimizer:
         return len(known)
 
     def tune_parallel_execution(
-        self, target_concurrency: int | None = None, target_speedup: float = 3.5
+        self, target_concurrency: int = 12, target_speedup: float = 3.5
     ) -> None:
-        """Set the executor's ``max_parallel_tasks`` (default: 1.5 x CPU count)."""
-        del target_speedup
+        """Raise the executor's ``max_parallel_tasks`` to ``target_concurrency`` (default 12).
+
+        A higher limit already set is kept. ``target_speedup`` (default 3.5) is
+        the parallelism the setting aims for; it is logged with the setting,
+        not promised: what a run reaches depends on its steps.
+
+        Raises:
+            ValueError: ``target_concurrency`` below 1 or ``target_speedup`` not positive.
+        """
+        if target_concurrency < 1 or target_speedup <= 0:
+            raise ValueError(
+                f"target_concurrency must be >= 1 and target_speedup > 0, got "
+                f"{target_concurrency} and {target_speedup}"
+            )
         if self.staged_executor is None:
             return
-        target = target_concurrency or max(2, int((os.cpu_count() or 2) * 1.5))
         self.staged_executor.max_parallel_tasks = max(
-            self.staged_executor.max_parallel_tasks, target
+            self.staged_executor.max_parallel_tasks, target_concurrency
         )
         log.info(
-            "optimizer.parallelism", max_parallel_tasks=self.staged_executor.max_parallel_tasks
+            "optimizer.parallelism",
+            max_parallel_tasks=self.staged_executor.max_parallel_tasks,
+            target_speedup=target_speedup,
         )
 
 

@@ -70,7 +70,14 @@ def percentile_cont(values: Sequence[float], fraction: float) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class PerformanceSummary:
-    """Generation performance for one phase."""
+    """Generation performance for one phase.
+
+    ``speedup`` is the mean measured speedup (one-worker baseline wall time
+    over the run's, recorded as ``metadata.speedup``) of the phase's parallel
+    rows that have one, and ``parallel_execution`` how many rows that mean is
+    over: rows without a measured speedup are skipped, so ``speedup`` is
+    ``None`` exactly when ``parallel_execution`` is 0.
+    """
 
     phase: str
     execution_count: int
@@ -82,19 +89,22 @@ class PerformanceSummary:
     cache_hits: int
     parallel_executions: int
     avg_workers: float | None
+    parallel_execution: int = 0
+    speedup: float | None = None
 
 
 def summarize_performance(
-    rows: Iterable[tuple[str, float, bool, bool, int]],
+    rows: Iterable[tuple[str, float, bool, bool, int] | tuple[str, float, bool, bool, int, Any]],
 ) -> list[PerformanceSummary]:
-    """Group ``(phase, duration_ms, cache_hit, parallel, workers)`` rows by phase."""
-    by_phase: dict[str, list[tuple[str, float, bool, bool, int]]] = defaultdict(list)
+    """Group ``(phase, duration_ms, cache_hit, parallel, workers[, metadata])`` rows by phase."""
+    by_phase: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for row in rows:
-        by_phase[row[0]].append(row)
+        by_phase[row[0]].append(tuple(row))
     out = []
     for phase in sorted(by_phase):
         group = by_phase[phase]
         durations = [float(r[1]) for r in group]
+        speedups = [s for r in group if r[3] and (s := _measured_speedup(r)) is not None]
         out.append(
             PerformanceSummary(
                 phase=phase,
@@ -107,9 +117,20 @@ def summarize_performance(
                 cache_hits=sum(1 for r in group if r[2]),
                 parallel_executions=sum(1 for r in group if r[3]),
                 avg_workers=_mean([float(r[4]) for r in group]),
+                parallel_execution=len(speedups),
+                speedup=_mean(speedups),
             )
         )
     return out
+
+
+def _measured_speedup(row: tuple[Any, ...]) -> float | None:
+    """``metadata.speedup`` of a performance row, when it is a positive number."""
+    metadata = row[5] if len(row) > 5 else None
+    value = metadata.get("speedup") if isinstance(metadata, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        return None
+    return float(value)
 
 
 @dataclass(frozen=True, slots=True)

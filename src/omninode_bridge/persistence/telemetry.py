@@ -100,14 +100,19 @@ class TelemetryStore(StoreBase):
     async def get_performance_metrics_summary(
         self, time_window_minutes: float | None = None
     ) -> list[dict[str, Any]]:
-        """Per-phase count, mean, p95, p99, cache hits and parallel runs.
+        """Per-phase count, mean, p95, p99, cache hits, parallel runs and measured speedup.
 
         Args:
             time_window_minutes: Only rows from the last N minutes; None for all.
         """
         t = GENERATION_PERFORMANCE_METRICS
         query = select(
-            t.c.phase, t.c.duration_ms, t.c.cache_hit, t.c.parallel_execution, t.c.worker_count
+            t.c.phase,
+            t.c.duration_ms,
+            t.c.cache_hit,
+            t.c.parallel_execution,
+            t.c.worker_count,
+            t.c.metadata,
         )
         since = self._since(time_window_minutes)
         if since is not None:

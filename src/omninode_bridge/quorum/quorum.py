@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Self
 from omninode_bridge.errors import ConfigError, InsufficientParticipationError, QuorumException
 from omninode_bridge.logs import get_logger
 from omninode_bridge.quorum.clients import LLMClient, client_from_config
+from omninode_bridge.quorum.clients.base import ask_client
 from omninode_bridge.quorum.errors import InvalidReplyError, ProviderError
 from omninode_bridge.quorum.models import (
     ExclusionKind,
@@ -291,7 +292,7 @@ class AIQuorum:
     ) -> QuorumVote | ModelExclusion:
         started = time.perf_counter()
         try:
-            verdict = await client.evaluate(code, context)
+            verdict = await ask_client(client, code, context)
         except ProviderError as exc:
             return self._exclude(
                 config, client, started, exc.kind, str(exc), exc.attempts, status=exc.status

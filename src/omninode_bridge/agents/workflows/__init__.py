@@ -7,6 +7,8 @@ the validation pipeline in :mod:`omninode_bridge.validation`; the AI quorum in
 :mod:`omninode_bridge.quorum`; the exceptions in :mod:`omninode_bridge.errors`.
 """
 
+from omninode_bridge.codegen.parallel import ParallelCodeGenerator
+from omninode_bridge.codegen.template_engine import OmniNodeTemplateEngine
 from omninode_bridge.codegen.template_manager import (
     Template,
     TemplateCache,
@@ -20,9 +22,7 @@ from omninode_bridge.codegen.template_manager import (
 from omninode_bridge.codegen.workflow import (
     CodegenWorkflow,
     CodegenWorkflowResult,
-    OmniNodeTemplateEngine,
     PackageResult,
-    ParallelCodeGenerator,
 )
 from omninode_bridge.engine.executor import StagedParallelExecutor
 from omninode_bridge.engine.models import (

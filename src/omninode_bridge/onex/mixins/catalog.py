@@ -60,6 +60,7 @@ __all__ = [
     "MixinDefinition",
     "MixinRequirement",
     "ResolvedMixin",
+    "canonical_mixin_name",
     "get_mixin_spec",
     "resolve_mixins",
 ]
@@ -339,6 +340,19 @@ def close_mixin_names(name: str) -> tuple[str, ...]:
     exact += [_SAME_ROLE[stem]] if stem in _SAME_ROLE else []
     close = difflib.get_close_matches(stem, list(by_stem), n=3, cutoff=0.6)
     return tuple(dict.fromkeys([*exact, *(by_stem[c] for c in close)]))
+
+
+def canonical_mixin_name(name: str) -> str | None:
+    """The catalog's name for ``name``: itself, or the same mixin spelt another way.
+
+    ``MetricsMixin`` is ``MixinMetrics``, ``LoggingMixin`` is ``MixinLogData``;
+    a name that is only *close* to a known one (a typo) gives ``None``.
+    """
+    if name in MIXIN_CATALOG:
+        return name
+    stem = _stem(name)
+    by_stem = {_stem(known): known for known in MIXIN_CATALOG}
+    return by_stem.get(stem) or _SAME_ROLE.get(stem)
 
 
 #: Names used elsewhere for a mixin this catalog calls differently.

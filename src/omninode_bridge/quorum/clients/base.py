@@ -9,7 +9,6 @@ subclasses only build the request and read the reply envelope.
 
 from __future__ import annotations
 
-import abc
 import asyncio
 import email.utils
 import functools
@@ -42,13 +41,16 @@ from omninode_bridge.quorum.prompt import (
 from omninode_bridge.quorum.recording import transport_from_env
 from omninode_bridge.validation.models import ValidationContext
 
-__all__ = ["Completion", "LLMClient", "LooseReply", "RetryPolicy", "SleepFn"]
+__all__ = ["Completion", "LLMClient", "LooseReply", "RetryPolicy", "SleepFn", "ask_client"]
 
 log = get_logger(__name__, component="quorum")
 
 SleepFn = Callable[[float], Awaitable[None]]
 
 _MESSAGE_LIMIT = 200
+_NO_PROVIDER_HOOKS = (
+    "{} overrides neither validate_code(code, context) nor build_request/parse_reply"
+)
 
 
 class LooseReply(BaseModel):
@@ -146,7 +148,7 @@ def _status_kind(status: int) -> tuple[ExclusionKind, bool]:
     return ExclusionKind.CLIENT_ERROR, False
 
 
-class LLMClient(abc.ABC):
+class LLMClient:
     """Base of every quorum client: one model behind one provider endpoint.
 
     Args:
@@ -259,19 +261,23 @@ class LLMClient(abc.ABC):
 
     # -- provider hooks ----------------------------------------------------------
 
-    @abc.abstractmethod
     def build_request(
         self, prompt: str, system: str, json_mode: bool
     ) -> tuple[str, dict[str, str], dict[str, Any]]:
-        """URL, headers and JSON body of one call in the provider's wire format."""
+        """URL, headers and JSON body of one call in the provider's wire format.
 
-    @abc.abstractmethod
+        A custom client overrides either :meth:`validate_code` (the API
+        Reference's contract) or this and :meth:`parse_reply`.
+        """
+        raise NotImplementedError(_NO_PROVIDER_HOOKS.format(type(self).__name__))
+
     def parse_reply(self, payload: Any) -> tuple[str, TokenUsage]:
         """Reply text and token usage from the provider's JSON envelope.
 
         Raises:
             InvalidReplyError: The envelope lacks the documented fields.
         """
+        raise NotImplementedError(_NO_PROVIDER_HOOKS.format(type(self).__name__))
 
     # -- calls -----------------------------------------------------------------
 
@@ -332,7 +338,10 @@ class LLMClient(abc.ABC):
         )
 
     async def validate_code(self, code: str, context: ValidationContext) -> tuple[bool, float, str]:
-        """Validate code with this model.
+        """Validate code with this model: the API Reference's client contract.
+
+        A custom client may override just this method; the quorum then calls
+        it (see :func:`ask_client`) instead of :meth:`evaluate`.
 
         Returns:
             (vote, confidence, reasoning)
@@ -410,3 +419,37 @@ class LLMClient(abc.ABC):
             kind=getattr(exc, "kind", None),
             status=getattr(exc, "status", None),
         )
+
+
+async def ask_client(client: LLMClient, code: str, context: ValidationContext) -> ModelVerdict:
+    """One model's verdict on ``code``, through the contract ``client`` implements.
+
+    A client that overrides :meth:`LLMClient.validate_code` (the API
+    Reference's contract: ``(vote, confidence, reasoning)``) is called through
+    it; the built-in provider clients through :meth:`LLMClient.evaluate`, which
+    also reports token usage and attempts.
+
+    Raises:
+        InvalidReplyError: ``validate_code`` returned something other than a
+            ``(bool, confidence in [0, 1], str)`` triple.
+    """
+    if type(client).validate_code is LLMClient.validate_code:
+        return await client.evaluate(code, context)
+    answer = await client.validate_code(code, context)
+    model_id = getattr(client, "model_id", type(client).__name__)
+    try:
+        vote, confidence, reasoning = answer
+        confidence = float(confidence)
+    except (TypeError, ValueError):
+        raise InvalidReplyError(
+            model_id,
+            f"{type(client).__name__}.validate_code returned {answer!r}; "
+            "expected (vote, confidence, reasoning)",
+        ) from None
+    if not isinstance(vote, bool) or not 0.0 <= confidence <= 1.0:
+        raise InvalidReplyError(
+            model_id,
+            f"{type(client).__name__}.validate_code returned vote={vote!r}, "
+            f"confidence={confidence!r}; expected a bool and a confidence in [0, 1]",
+        )
+    return ModelVerdict(vote, confidence, str(reasoning))
