@@ -7,6 +7,8 @@ fixtures. When the service does not answer they skip with the reason, unless
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import io
 import json
 import logging
@@ -14,6 +16,7 @@ import os
 import socket
 import subprocess
 import sys
+import warnings
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,6 +50,27 @@ def _need_service(name: str, host: str, port: int) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason} and OMNINODE_REQUIRE_SERVICES=1", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _close_idle_event_loop(request: pytest.FixtureRequest) -> None:
+    """Before a synchronous test, close the idle loop an earlier async test left current.
+
+    A command run with ``asyncio.run`` in this thread replaces the current loop
+    without closing it; the orphan would raise a ResourceWarning in whichever
+    later test the garbage collector happens to run in.
+    """
+    if inspect.iscoroutinefunction(getattr(request, "function", None)):
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            loop = asyncio.get_event_loop_policy().get_event_loop()
+        except RuntimeError:  # no loop set: nothing to close
+            return
+    if not loop.is_running():
+        loop.close()
+    asyncio.set_event_loop(None)
 
 
 @pytest.fixture(scope="session")

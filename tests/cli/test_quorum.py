@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
-import warnings
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -83,24 +81,6 @@ def voting_server() -> Iterator[VotingServer]:
     yield server
     server.httpd.shutdown()
     server.httpd.server_close()
-
-
-@pytest.fixture(autouse=True)
-def _no_idle_event_loop() -> None:
-    """Close the idle loop pytest-asyncio leaves behind an async test.
-
-    ``asyncio.run`` in the command replaces the current loop without closing
-    it, and the orphan would raise a ResourceWarning in some later test.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            loop = asyncio.get_event_loop_policy().get_event_loop()
-        except RuntimeError:  # no loop set: nothing to close
-            return
-    if not loop.is_running():
-        loop.close()
-    asyncio.set_event_loop(None)
 
 
 @pytest.fixture(autouse=True)
