@@ -446,7 +446,7 @@ async def test_cancelling_execute_workflow_cancels_steps() -> None:
 
 async def test_statistics_parallelism_and_speedup_are_measured() -> None:
     async def together(step: WorkflowStep, context: dict[str, Any]) -> None:
-        await asyncio.sleep(0.02)  # the workload itself: four 20 ms steps side by side
+        await asyncio.sleep(0.05)  # the workload itself: four 50 ms steps side by side
 
     def stages() -> list[WorkflowStage]:
         return [stage("x", 1, [step(f"s{i}", together) for i in range(4)])]
