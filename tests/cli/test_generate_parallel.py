@@ -89,7 +89,7 @@ def test_workers_2_writes_the_same_files_as_workers_1_and_in_loop(tmp_path: Path
         else:
             assert execution["backend"] == "processes"
             assert execution["workers"] == int(workers)
-            assert execution["tasks"] == 6 * 5  # models..package, one task each per contract
+            assert execution["tasks"] == 6 * 6  # parse..package, one task each per contract
         trees[workers] = normalised_tree(out, run)
     assert len(trees["0"]) > 6 * 10
     assert trees["1"] == trees["0"]
@@ -214,7 +214,7 @@ def test_scheduler_runs_the_work_on_the_cluster_with_the_same_files(
     execution = run["execution"]
     assert execution["backend"] == "dask"
     assert execution["workers"] == 2
-    assert execution["tasks"] == 6 * 5
+    assert execution["tasks"] == 6 * 6
     assert sum(execution["task_workers"].values()) == execution["tasks"]
     assert normalised_tree(tmp_path / "dask", run) == normalised_tree(tmp_path / "local", local)
 
@@ -269,7 +269,7 @@ def test_a_worker_killed_mid_run_loses_nothing(
             process.communicate()
     assert run["success"]
     assert len(run["packages"]) == count
-    assert run["execution"]["tasks"] == count * 5
+    assert run["execution"]["tasks"] == count * 6
     assert normalised_tree(tmp_path / "dask", run) == normalised_tree(tmp_path / "local", local)
     # every package written once: one manifest per package, no leftover temp files
     assert len(list((tmp_path / "dask").rglob(".omninode-manifest.json"))) == count
