@@ -291,3 +291,17 @@ def _wait_for_tasks(address: str, count: int, timeout: float = 120) -> None:
             return
         time.sleep(0.2)
     raise AssertionError("the run did not start on the cluster")
+
+
+def test_bad_contract_parsed_in_a_worker_is_one_clear_message(tmp_path: Path) -> None:
+    contracts = write_contracts(tmp_path / "contracts", 2)
+    bad = next(contracts.glob("*.yaml"))
+    lines = bad.read_text(encoding="utf-8").splitlines()
+    lines.append("node_type: not_a_node_type")  # a value the schema refuses
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    process = omninode("generate", str(contracts), "--out", str(tmp_path / "o"), "--workers", "1")
+    out, err = process.communicate(timeout=240)
+    assert process.returncode == 2, out + err
+    assert bad.name in err and "node_type" in err
+    assert "Traceback" not in out + err
+    assert not (tmp_path / "o").exists()  # nothing half-written
