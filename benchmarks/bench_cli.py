@@ -17,6 +17,12 @@ in the same run:
   cluster (``tasks_on_cluster`` / ``contracts``).
 * ``regeneration``: the batch again on its own unchanged output (nothing
   rendered or written) against the first run.
+* ``recording``: 100 contracts recorded in the run history (SQLite) against
+  the same run with ``--no-history``, alternated ``repeats`` times (best of
+  each); ``overhead`` = recorded / unrecorded - 1 (target <= 0.15).
+* CPU seconds: every generate row carries ``main_cpu_s`` (the CLI process)
+  and ``worker_cpu_s`` (the tasks, measured in the workers), so a result on
+  a shared machine can be read against the work done.
 
 Run: ``python3 benchmarks/run.py --only cli`` (``--quick`` for smaller sizes).
 """
@@ -67,6 +73,9 @@ def cold_start(repeats: int = 7) -> dict[str, Any]:
     here = Path.cwd()
     bare = min(_timed([sys.executable, "-c", "pass"], here)[0] for _ in range(repeats))
     help_ = min(_timed([*_omninode(), "--help"], here)[0] for _ in range(repeats))
+    generate_help = min(
+        _timed([*_omninode(), "generate", "--help"], here)[0] for _ in range(repeats)
+    )
     probe = (
         "import sys, io; from omninode_bridge.cli.app import main; sys.argv=['omninode','--help']\n"
         "real, sys.stdout = sys.stdout, io.StringIO()\n"
@@ -80,6 +89,8 @@ def cold_start(repeats: int = 7) -> dict[str, Any]:
         "python_pass_ms": round(bare * 1000, 1),
         "omninode_help_ms": round(help_ * 1000, 1),
         "ratio": round(help_ / bare, 2),
+        "generate_help_ms": round(generate_help * 1000, 1),
+        "generate_help_ratio": round(generate_help / bare, 2),
         "heavy_modules_imported": [m for m in imported.split(",") if m],
     }
 
@@ -158,7 +169,13 @@ def _row(n: int, mode: str, elapsed: float, rss: int, run: dict[str, Any]) -> di
         "per_contract_ms": round(elapsed * 1000 / n, 2),
         "peak_rss_mb": round(rss / 1024, 1),
         "tasks": run["execution"]["tasks"],
+        **_cpu(run),
     }
+
+
+def _cpu(run: dict[str, Any]) -> dict[str, Any]:
+    execution = run["execution"]
+    return {k: execution.get(k) for k in ("main_cpu_s", "worker_cpu_s")}
 
 
 def scaling(sizes: list[int], cluster: _Cluster | None, root: Path) -> list[dict[str, Any]]:
@@ -184,12 +201,14 @@ def batch(n: int, repeats: int, cluster: _Cluster | None, root: Path) -> dict[st
     contracts = root / f"batch{n}"
     write_contracts(contracts, n)
     walls: dict[str, list[float]] = {"1": [], "2": []}
+    cpu: dict[str, list[dict[str, Any]]] = {"1": [], "2": []}
     trees: dict[str, dict[str, str]] = {}
     for i in range(repeats):
         for workers in ("1", "2"):
             out = root / f"batch-out-{workers}-{i}"
             elapsed, _, run = _generate(contracts, out, ["--workers", workers], root)
             walls[workers].append(elapsed)
+            cpu[workers].append(_cpu(run))
             trees.setdefault(workers, normalised_tree(out, run))
             if i < repeats - 1 or workers == "1":
                 shutil.rmtree(out)
@@ -202,6 +221,8 @@ def batch(n: int, repeats: int, cluster: _Cluster | None, root: Path) -> dict[st
         "workers_1_wall_s": [round(w, 3) for w in walls["1"]],
         "workers_2_wall_s": [round(w, 3) for w in walls["2"]],
         "speedup": round(min(walls["1"]) / min(walls["2"]), 3),
+        "workers_1_cpu_s": cpu["1"],
+        "workers_2_cpu_s": cpu["2"],
         "identical_files": trees["1"] == trees["2"],
         "files": len(trees["1"]),
         "regeneration": {
@@ -226,6 +247,32 @@ def batch(n: int, repeats: int, cluster: _Cluster | None, root: Path) -> dict[st
     return result
 
 
+def recording(n: int, repeats: int, root: Path) -> dict[str, Any]:
+    """The same run recorded in the history store and with ``--no-history``."""
+    contracts = root / f"record{n}"
+    write_contracts(contracts, n)
+    walls: dict[str, list[float]] = {"recorded": [], "unrecorded": []}
+    cpu: dict[str, list[dict[str, Any]]] = {"recorded": [], "unrecorded": []}
+    for i in range(repeats):
+        for mode, flags in (("recorded", []), ("unrecorded", ["--no-history"])):
+            out = root / f"record-out-{mode}-{i}"
+            elapsed, _, run = _generate(contracts, out, ["--workers", "2", *flags], root)
+            walls[mode].append(elapsed)
+            cpu[mode].append(_cpu(run))
+            shutil.rmtree(out)
+    recorded, unrecorded = min(walls["recorded"]), min(walls["unrecorded"])
+    main = {m: min(c["main_cpu_s"] for c in cpu[m]) for m in cpu}
+    return {
+        "contracts": n,
+        "repeats": repeats,
+        "recorded_wall_s": [round(w, 3) for w in walls["recorded"]],
+        "unrecorded_wall_s": [round(w, 3) for w in walls["unrecorded"]],
+        "overhead": round(recorded / unrecorded - 1, 3),
+        "main_cpu_s": main,
+        "main_cpu_overhead": round(main["recorded"] / main["unrecorded"] - 1, 3),
+    }
+
+
 def run(quick: bool = False) -> dict[str, Any]:
     sizes = [1, 10, 40] if quick else [1, 10, 100, 1000]
     root = Path(tempfile.mkdtemp(prefix="omninode-bench-cli-"))
@@ -238,6 +285,7 @@ def run(quick: bool = False) -> dict[str, Any]:
             "cpus": os.cpu_count(),
             "load_average_at_start": list(os.getloadavg()),
             "cold_start": cold_start(),
+            "recording": recording(40 if quick else 100, 2 if quick else 3, root),
             "batch_160": batch(40 if quick else 160, 1 if quick else 2, cluster, root),
             "scaling": scaling(sizes, cluster, root),
             "load_average_at_end": list(os.getloadavg()),

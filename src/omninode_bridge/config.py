@@ -42,6 +42,11 @@ class Settings(BaseModel):
     log_file: Path | None = None
     template_dir: Path | None = None
     max_parallel_tasks: int = Field(default=10, ge=1)
+    record_history: bool = Field(
+        default=True,
+        description="Record runs in the store (OMNINODE_RECORD_HISTORY=false or "
+        "`omninode generate --no-history` turns it off).",
+    )
 
     @field_validator("template_dir")
     @classmethod

@@ -52,3 +52,36 @@ async def test_dry_run_records_nothing(workdir: Path) -> None:
     assert result.exit_code == 0, result.output
     assert not (workdir / "h.db").exists()
     assert not (workdir / "out").exists()
+
+
+@pytest.mark.parametrize("switch", ["flag", "env"])
+async def test_no_history_generates_without_recording(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, switch: str
+) -> None:
+    args = ["generate", "contracts", "--out", "out"]
+    if switch == "flag":
+        args.append("--no-history")
+    else:
+        monkeypatch.setenv("OMNINODE_RECORD_HISTORY", "false")
+    result = await asyncio.to_thread(CliRunner().invoke, app, args)
+    assert result.exit_code == 0, result.output
+    assert (workdir / "out").is_dir()  # the run itself happened
+    assert not (workdir / "h.db").exists()  # the store was never opened
+
+
+async def test_recorded_validations_arrive_in_one_batch_with_every_row(workdir: Path) -> None:
+    result = await asyncio.to_thread(
+        CliRunner().invoke, app, ["generate", "contracts", "--out", "out"]
+    )
+    assert result.exit_code == 0, result.output
+    store = OmniNodePersistence(f"sqlite+aiosqlite:///{workdir / 'h.db'}")
+    try:
+        run = (await store.list_runs())[0]
+        detail = await store.get_run(run.run_id)
+        assert detail is not None
+        nodes = sorted((workdir / "out").rglob("node.py"))
+        assert len(nodes) == 3  # one per example contract
+        checked = {v.target for v in detail.validations if Path(v.target).name == "node.py"}
+        assert len(checked) == len(nodes)  # every package's verdicts arrived
+    finally:
+        await store.close()

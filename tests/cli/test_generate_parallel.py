@@ -89,7 +89,7 @@ def test_workers_2_writes_the_same_files_as_workers_1_and_in_loop(tmp_path: Path
         else:
             assert execution["backend"] == "processes"
             assert execution["workers"] == int(workers)
-            assert execution["tasks"] == 6 * 5  # models..package, one task each per contract
+            assert execution["tasks"] == 6 * 6  # parse..package, one task each per contract
         trees[workers] = normalised_tree(out, run)
     assert len(trees["0"]) > 6 * 10
     assert trees["1"] == trees["0"]
@@ -214,7 +214,7 @@ def test_scheduler_runs_the_work_on_the_cluster_with_the_same_files(
     execution = run["execution"]
     assert execution["backend"] == "dask"
     assert execution["workers"] == 2
-    assert execution["tasks"] == 6 * 5
+    assert execution["tasks"] == 6 * 6
     assert sum(execution["task_workers"].values()) == execution["tasks"]
     assert normalised_tree(tmp_path / "dask", run) == normalised_tree(tmp_path / "local", local)
 
@@ -269,7 +269,7 @@ def test_a_worker_killed_mid_run_loses_nothing(
             process.communicate()
     assert run["success"]
     assert len(run["packages"]) == count
-    assert run["execution"]["tasks"] == count * 5
+    assert run["execution"]["tasks"] == count * 6
     assert normalised_tree(tmp_path / "dask", run) == normalised_tree(tmp_path / "local", local)
     # every package written once: one manifest per package, no leftover temp files
     assert len(list((tmp_path / "dask").rglob(".omninode-manifest.json"))) == count
@@ -291,3 +291,17 @@ def _wait_for_tasks(address: str, count: int, timeout: float = 120) -> None:
             return
         time.sleep(0.2)
     raise AssertionError("the run did not start on the cluster")
+
+
+def test_bad_contract_parsed_in_a_worker_is_one_clear_message(tmp_path: Path) -> None:
+    contracts = write_contracts(tmp_path / "contracts", 2)
+    bad = next(contracts.glob("*.yaml"))
+    lines = bad.read_text(encoding="utf-8").splitlines()
+    lines.append("node_type: not_a_node_type")  # a value the schema refuses
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    process = omninode("generate", str(contracts), "--out", str(tmp_path / "o"), "--workers", "1")
+    out, err = process.communicate(timeout=240)
+    assert process.returncode == 2, out + err
+    assert bad.name in err and "node_type" in err
+    assert "Traceback" not in out + err
+    assert not (tmp_path / "o").exists()  # nothing half-written

@@ -77,6 +77,10 @@ async def test_runs_show_json(url: str) -> None:
     data = json.loads(result.output)
     assert data["run"]["status"] == "failed"
     assert data["stages"][0]["error"] == "template missing"
+    steps = sum(s["duration_ms"] or 0 for st in data["stages"] for s in st["steps"])
+    run_ms = data["run"]["duration_ms"]
+    expected = steps / run_ms if steps and run_ms else None
+    assert data["parallelism"] == (None if expected is None else pytest.approx(expected))
 
 
 async def test_runs_show_unknown_run_exits_2(url: str) -> None:

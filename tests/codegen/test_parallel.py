@@ -35,7 +35,7 @@ async def test_speedup_is_the_measured_ratio_to_a_one_worker_baseline(tmp_path: 
     assert results.baseline_duration_ms is not None and results.workflow is not None
     expected = results.baseline_duration_ms / results.workflow.total_duration_ms
     assert results["speedup"] == pytest.approx(expected)
-    assert results["parallelism"] == results.workflow.overall_speedup
+    assert results["parallelism"] == results.workflow.parallelism
     assert not list((tmp_path / "out").glob("omninode-baseline-*"))
 
 

@@ -294,6 +294,7 @@ async def test_parallel_code_generator_is_an_entry_onto_the_workflow(tmp_path: P
         result.packages
     )
     assert result["speedup"] == result.speedup
+    assert result.get("parallelism") == result.parallelism > 0
 
 
 async def test_template_engine_reports_cache_hits() -> None:

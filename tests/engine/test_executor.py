@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -443,25 +444,41 @@ async def test_cancelling_execute_workflow_cancels_steps() -> None:
     assert sorted(cancelled) == ["h0", "h1", "h2"]
 
 
-async def test_statistics_and_speedup_are_measured() -> None:
+async def test_statistics_parallelism_and_speedup_are_measured() -> None:
     async def together(step: WorkflowStep, context: dict[str, Any]) -> None:
-        await asyncio.sleep(0.02)  # the workload itself: four 20 ms steps side by side
+        await asyncio.sleep(0.05)  # the workload itself: four 50 ms steps side by side
+
+    def stages() -> list[WorkflowStage]:
+        return [stage("x", 1, [step(f"s{i}", together) for i in range(4)])]
 
     ex, _ = make_executor()
-    result = await finished(ex, "wf", [stage("x", 1, [step(f"s{i}", together) for i in range(4)])])
+    result = await ex.execute_workflow("wf", stages())
     step_sum = sum(s.duration_ms for s in result.stage_results[0].step_results)
-    assert result.overall_speedup == pytest.approx(step_sum / result.total_duration_ms)
-    assert result.overall_speedup > 2.0
+    assert result.parallelism == pytest.approx(step_sum / result.total_duration_ms)
+    assert result.parallelism > 2.0
+    assert result.stage_results[0].parallelism > 2.0
+    # no baseline: the speedup is not reported, not guessed from the step times
+    assert not result.speedup_measured and math.isnan(result.overall_speedup)
+    one, _ = make_executor(max_parallel_tasks=1)
+    baseline = await one.execute_workflow("wf-1", stages())
+    measured = await ex.execute_workflow("wf", stages(), baseline_ms=baseline.total_duration_ms)
+    assert measured.speedup_measured
+    assert measured.overall_speedup == pytest.approx(
+        baseline.total_duration_ms / measured.total_duration_ms
+    )
+    assert measured.overall_speedup > 2.0  # four sleeps side by side against one after another
+    assert ex.get_statistics()["avg_speedup"] == pytest.approx(measured.overall_speedup)
     await finished(ex, "wf2", [stage("x", 1, [step("f", fail)])])
     stats = ex.get_statistics()
-    assert stats["total_workflows"] == 2
-    assert stats["successful_workflows"] == 1
+    assert stats["total_workflows"] == 3
+    assert stats["successful_workflows"] == 2
     assert stats["failed_workflows"] == 1
-    assert stats["total_stages"] == 2
-    assert stats["total_steps"] == 5
+    assert stats["total_stages"] == 3
+    assert stats["total_steps"] == 9
     assert stats["failed_steps"] == 1
     assert stats["avg_workflow_duration_ms"] > 0
-    assert set(stats) >= {"avg_stage_duration_ms", "avg_speedup"}
+    assert set(stats) >= {"avg_stage_duration_ms", "avg_speedup", "avg_parallelism"}
+    assert stats["avg_parallelism"] > 1.0
 
 
 async def test_signals_cover_lifecycle_in_order() -> None:
@@ -507,8 +524,9 @@ async def test_metrics_are_recorded() -> None:
     assert {
         "workflow_execution_time_ms",
         "workflow_stage_execution_time_ms",
-        "workflow_speedup_ratio",
+        "workflow_parallelism_ratio",
     } <= names
+    assert "workflow_speedup_ratio" not in names  # no baseline measured, nothing reported
     stage_metric = metrics.get_metrics("workflow_stage_execution_time_ms")[0]
     assert stage_metric.tags["stage_id"] == "x"
     assert stage_metric.tags["status"] == "completed"

@@ -156,7 +156,7 @@ async def test_speedup_is_measured_from_durations() -> None:
     result = await s.execute()
     assert result.total_duration_ms == 1000.0
     assert result.sequential_duration_ms == 2000.0
-    assert result.speedup_ratio == 2.0
+    assert result.parallelism == result.speedup_ratio == 2.0
 
 
 def test_clear_removes_tasks() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -429,3 +430,32 @@ async def test_database_rejects_completed_run_without_completion_time(
 
 async def test_ping_reports_round_trip(store: OmniNodePersistence) -> None:
     assert await store.ping() >= 0.0
+
+
+async def test_batched_inserts_write_every_row_or_none(tmp_path: Path) -> None:
+    store = OmniNodePersistence(f"sqlite+aiosqlite:///{tmp_path / 'b.db'}")
+    try:
+        await store.record_run_started("r1", "wf")
+        async with store.transaction(), store.batched_inserts():
+            for i in range(50):
+                await store.record_validation(
+                    "r1", target=f"f{i}.py", validator="lint", passed=i % 2 == 0
+                )
+            # buffered, not yet written: nothing is visible inside the batch
+            inside = await store.get_run("r1")
+            assert inside is not None and len(inside.validations) == 0
+        detail = await store.get_run("r1")
+        assert detail is not None
+        assert sorted(v.target for v in detail.validations) == sorted(f"f{i}.py" for i in range(50))
+
+        async def failing_batch() -> None:
+            async with store.transaction(), store.batched_inserts():
+                await store.record_validation("r1", target="lost.py", validator="x", passed=True)
+                raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError):
+            await failing_batch()
+        detail = await store.get_run("r1")
+        assert detail is not None and len(detail.validations) == 50
+    finally:
+        await store.close()

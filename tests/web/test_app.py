@@ -72,9 +72,9 @@ async def test_runs_page_shows_store_values_and_dashes_for_missing_ones(
         m.group(1): m.group(2) for m in re.finditer(r'data-run-id="([^"]+)">(.*?)</tr>', html, re.S)
     }
     cells = {k: re.findall(r'<td class="num">([^<]*)</td>', v) for k, v in rows.items()}
-    # duration, contracts, workers, speedup (130 ms of steps in 100 ms), peak parallel
-    assert cells["with-meta"] == ["100.0 ms", "3", "4", "1.30×", "2"]
-    assert cells["bare"] == ["100.0 ms", "–", "–", "1.30×", "2"]
+    # duration, contracts, workers, parallelism (130 ms of steps in 100 ms), peak parallel
+    assert cells["with-meta"] == ["100.0 ms", "3", "4", "1.30", "2"]
+    assert cells["bare"] == ["100.0 ms", "–", "–", "1.30", "2"]
 
 
 async def test_store_values_are_html_escaped(

@@ -11,7 +11,7 @@ from omninode_bridge.web.timeline import (
     assign_lanes,
     build_timeline,
     peak_parallel,
-    step_time_ratio,
+    step_parallelism,
 )
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -79,6 +79,6 @@ def test_unfinished_steps_run_to_now() -> None:
     assert bar.width == PLOT_WIDTH
 
 
-def test_step_time_ratio_is_summed_step_time_over_wall_time() -> None:
-    assert step_time_ratio(_detail([_step("a", 0, 100), _step("b", 0, 100)])) == 2.0
-    assert step_time_ratio(_detail([_step("a", 0, None)], run_ms=None)) is None
+def test_step_parallelism_is_summed_step_time_over_wall_time() -> None:
+    assert step_parallelism(_detail([_step("a", 0, 100), _step("b", 0, 100)])) == 2.0
+    assert step_parallelism(_detail([_step("a", 0, None)], run_ms=None)) is None

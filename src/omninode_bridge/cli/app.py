@@ -1,7 +1,8 @@
 """The ``omninode`` entry point.
 
-``omninode --help`` is answered from :mod:`.command_table` alone (no typer,
-rich, SQLAlchemy, Alembic, quorum or Dask imported); everything else runs the
+``omninode --help`` is answered from :mod:`.command_table` alone and
+``omninode COMMAND --help`` from :mod:`.help_pages` (no typer, rich,
+SQLAlchemy, Alembic, quorum or Dask imported); everything else runs the
 typer application of :mod:`.commands`, which imports a command's module only
 when that command runs.
 
@@ -30,6 +31,12 @@ def main() -> None:
         from omninode_bridge.cli.command_table import top_level_help
 
         sys.stdout.write(top_level_help())
+        return
+    from omninode_bridge.cli.help_pages import page_for
+
+    page = page_for(sys.argv[1:])
+    if page is not None:  # `omninode COMMAND [SUB] --help`, stored (no command imported)
+        sys.stdout.write(page)
         return
     from omninode_bridge.cli.commands import run
 

@@ -12,16 +12,16 @@ from rich.table import Table
 
 from omninode_bridge.engine.example import build_example_stages
 from omninode_bridge.engine.executor import StagedParallelExecutor
-from omninode_bridge.engine.models import WorkflowResult
+from omninode_bridge.engine.models import WorkflowResult, measured_or_none
 from omninode_bridge.engine.scheduler import DependencyAwareScheduler
 
 __all__ = ["register", "stage_table"]
 
 
 def stage_table(result: WorkflowResult) -> Table:
-    """A rich table with one row per stage: status, steps, duration, speedup."""
+    """A rich table with one row per stage: status, steps, duration, parallelism."""
     table = Table(title=f"workflow {result.workflow_id}")
-    for column in ("stage", "status", "steps ok/total", "duration ms", "speedup"):
+    for column in ("stage", "status", "steps ok/total", "duration ms", "parallelism"):
         table.add_column(column, justify="right" if column != "stage" else "left")
     for stage in result.stage_results:
         table.add_row(
@@ -29,7 +29,7 @@ def stage_table(result: WorkflowResult) -> Table:
             stage.status.value,
             f"{stage.completed_steps}/{stage.total_steps}",
             f"{stage.duration_ms:.2f}",
-            f"{stage.speedup_ratio:.2f}x",
+            f"{stage.parallelism:.2f}",
         )
     return table
 
@@ -53,7 +53,8 @@ def example(
                 {
                     "success": result.success,
                     "total_duration_ms": result.total_duration_ms,
-                    "overall_speedup": result.overall_speedup,
+                    "overall_speedup": measured_or_none(result.overall_speedup),
+                    "parallelism": result.parallelism,
                     "stages": [
                         {
                             "stage_id": s.stage_id,
@@ -72,7 +73,7 @@ def example(
         console.print(stage_table(result))
         console.print(
             f"success={result.success} duration={result.total_duration_ms:.2f}ms "
-            f"speedup={result.overall_speedup:.2f}x"
+            f"parallelism={result.parallelism:.2f}"
         )
     if not result.success:
         raise typer.Exit(1)

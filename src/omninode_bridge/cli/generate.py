@@ -255,6 +255,13 @@ def generate(
             "0: in the main process).",
         ),
     ] = None,
+    no_history: Annotated[
+        bool,
+        typer.Option(
+            "--no-history",
+            help="Do not record this run in the store (OMNINODE_RECORD_HISTORY=false).",
+        ),
+    ] = False,
     scheduler: Annotated[
         str | None,
         typer.Option(
@@ -310,6 +317,7 @@ def generate(
                         strict=strict,
                         backend=make_backend(workers, scheduler, preload=_WORKER_MODULES),
                         progress_console=None if as_json else err,
+                        record_history=not no_history,
                     )
                 )
     except OmniNodeError as exc:
@@ -365,6 +373,7 @@ async def _generate(
     draft: bool = False,
     strict: bool = False,
     backend: ExecutionBackend | None = None,
+    record_history: bool = True,
 ) -> tuple[CodegenWorkflowResult, list[CheckResult]]:
     coordinator = SignalCoordinator()
     settings = load_settings()
@@ -392,6 +401,7 @@ async def _generate(
             workflow, coordinator, contracts, out, prd, contracts_dir,
             dry_run=dry_run, check=check, run_tests=run_tests,
             progress_console=progress_console,
+            record_history=record_history and settings.record_history,
         )  # fmt: skip
     finally:
         if backend is not None:
@@ -432,11 +442,12 @@ async def _run_workflow(
     check: bool,
     run_tests: bool,
     progress_console: Console | None,
+    record_history: bool = True,
 ) -> tuple[CodegenWorkflowResult, list[CheckResult]]:
     history = (
         None
         if (dry_run or check)
-        else await RunHistory.open(coordinator, progress_console, workflow)
+        else await RunHistory.open(coordinator, progress_console, workflow, record=record_history)
     )
     result: CodegenWorkflowResult | None = None
     try:

@@ -91,22 +91,29 @@ class RunHistory:
         coordinator: SignalCoordinator,
         console: Console | None,
         workflow: CodegenWorkflow | None = None,
+        *,
+        record: bool = True,
     ) -> RunHistory:
-        """Open the store and the bus; whichever fails is reported and left off."""
+        """Open the store and the bus; whichever fails is reported and left off.
+
+        ``record=False`` (``--no-history``) leaves the store closed: the run is
+        published on the bus but not recorded.
+        """
         try:
             settings = load_settings()
         except OmniNodeError as exc:
             warn(console, f"run history is off: {exc}")
             return cls(None, None, console)
         recorder: RunRecorder | None = None
-        store = OmniNodePersistence(settings.resolved_database_url)
-        try:
-            await store.initialize()
-            recorder = RunRecorder(store)
-            recorder.attach(coordinator)
-        except _STORE_FAULTS as exc:
-            await _quietly(store.close())
-            warn(console, f"run history is off: {exc}")
+        if record:
+            store = OmniNodePersistence(settings.resolved_database_url)
+            try:
+                await store.initialize()
+                recorder = RunRecorder(store)
+                recorder.attach(coordinator)
+            except _STORE_FAULTS as exc:
+                await _quietly(store.close())
+                warn(console, f"run history is off: {exc}")
         publisher: LifecyclePublisher | None = None
         try:
             bus = create_event_bus(settings)

@@ -25,6 +25,7 @@ from omninode_bridge.intelligence.pattern_feedback import PersistenceFeedbackSto
 from omninode_bridge.persistence import OmniNodePersistence, RunDetail, RunRecord
 from omninode_bridge.persistence.engine import default_database_url, redact_url
 from omninode_bridge.persistence.migrate import head_revision, upgrade
+from omninode_bridge.web.timeline import step_parallelism
 
 __all__ = ["register"]
 
@@ -164,14 +165,17 @@ def show_run(
     if detail is None:
         Console(stderr=True).print(f"[bold red]error:[/] run {run_id!r}: no such run")
         raise typer.Exit(EXIT_BAD_INPUT)
+    parallelism = step_parallelism(detail)  # summed step time over wall time
     if as_json:
-        _print_json(asdict(detail))
+        _print_json({**asdict(detail), "parallelism": parallelism})
         return
     console = Console()
     run = detail.run
+    in_flight = "-" if parallelism is None else f"{parallelism:.2f}"
     console.print(
         f"workflow {run.workflow_id}  started {_when(run.started_at)}  "
-        f"duration {_ms(run.duration_ms)} ms" + (f"  error: {run.error}" if run.error else "")
+        f"duration {_ms(run.duration_ms)} ms  parallelism {in_flight}"
+        + (f"  error: {run.error}" if run.error else "")
     )
     for table in _detail_tables(detail):
         console.print(table)

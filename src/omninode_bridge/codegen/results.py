@@ -158,8 +158,8 @@ class CodegenWorkflowResult:
 
     @property
     def parallelism(self) -> float:
-        """Sum of step durations over wall time: how much work overlapped."""
-        return self.workflow.overall_speedup if self.workflow else 1.0
+        """Summed step time over wall time (steps in flight on average), not a speedup."""
+        return self.workflow.parallelism if self.workflow else 1.0
 
     @property
     def files(self) -> list[str]:

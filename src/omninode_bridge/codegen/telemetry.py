@@ -7,7 +7,8 @@ run's template manager and its metrics collector into one
 writes in one transaction:
 
 - performance: one row per stage (phase by stage, see ``STAGE_PHASES``) and
-  one ``total`` row with the workers and the measured speedup;
+  one ``total`` row with the workers and the parallelism (summed step time
+  over wall time);
 - template cache: per template, its file, hash, size, load time and this
   run's cache hits and misses (from the ``template_cache_hit`` /
   ``template_cache_miss`` / ``template_load_ms`` metrics);
@@ -113,7 +114,7 @@ def _performance(telemetry: RunTelemetry, result: CodegenWorkflowResult, workers
                     parallel_execution=contracts > 1 and workers > 1,
                     metadata={
                         "stage": stage.stage_id,
-                        "parallelism": round(stage.speedup_ratio, 3),
+                        "parallelism": round(stage.parallelism, 3),
                     },
                 )
             )

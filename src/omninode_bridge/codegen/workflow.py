@@ -503,6 +503,9 @@ def _execution(backend: Any, run: Run) -> dict[str, Any]:
         "workers": backend.workers if run.remote is not None else 1,
         "tasks": run.remote_tasks,
         "task_workers": where,
+        # CPU seconds: the whole main process so far, and the tasks in the workers
+        "main_cpu_s": round(time.process_time(), 3),
+        "worker_cpu_s": round(float(getattr(backend, "worker_cpu_s", 0.0)), 3),
     }
 
 

@@ -15,15 +15,17 @@ import json
 from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib import resources
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from jsonschema import Draft7Validator
-from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
 from omninode_bridge.contracts.problems import ContractProblem
 from omninode_bridge.contracts.safe_yaml import YamlDocument, join_path
+
+if TYPE_CHECKING:  # imported where used: jsonschema costs ~1 s with its format extras
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import ValidationError
 
 __all__ = [
     "MIXIN_CONFIG_DEFINITIONS",
@@ -91,6 +93,8 @@ def validator_for(file_name: str, pointer: str = "") -> Draft7Validator:
         pointer: ``#/definitions/...`` fragment to validate against instead of
             the whole schema.
     """
+    from jsonschema import Draft7Validator
+
     schema = load_schema(file_name)
     target: Mapping[str, Any] = {"$ref": schema["$id"] + pointer} if pointer else schema
     return Draft7Validator(target, registry=_registry())

@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -101,6 +102,8 @@ class ProcessPoolBackend:
         self.workers = workers
         self.preload = preload
         self.tasks = 0
+        #: CPU seconds the tasks used in the workers (measured in each worker).
+        self.worker_cpu_s = 0.0
         self._pool: ProcessPoolExecutor | None = None
 
     def _executor(self) -> ProcessPoolExecutor:
@@ -120,7 +123,9 @@ class ProcessPoolBackend:
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         self.tasks += 1
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor(), fn, *args)
+        cpu, result = await loop.run_in_executor(self._executor(), _timed_call, fn, args)
+        self.worker_cpu_s += cpu
+        return result
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
@@ -136,6 +141,13 @@ class ProcessPoolBackend:
 
 def _nothing() -> None:
     return None
+
+
+def _timed_call(fn: Callable[..., T], args: tuple[Any, ...]) -> tuple[float, T]:
+    """Runs in a worker: the CPU seconds ``fn(*args)`` took there, and its result."""
+    start = time.process_time()
+    result = fn(*args)
+    return time.process_time() - start, result
 
 
 def _join_all(processes: list[Any]) -> None:
@@ -162,6 +174,8 @@ class DaskBackend:
         self.workers = 0
         self.tasks = 0
         self.task_workers: dict[str, str] = {}
+        #: CPU seconds the tasks used on the workers (measured on each worker).
+        self.worker_cpu_s = 0.0
         self._client: Any = None
         self._lock = asyncio.Lock()
 
@@ -193,11 +207,12 @@ class DaskBackend:
         self.tasks += 1
         future = client.submit(_on_worker, fn, args, pure=False)
         try:
-            address, result = await future
+            address, (cpu, result) = await future
         except asyncio.CancelledError:
             await future.cancel()
             raise
         self.task_workers[str(future.key)] = str(address)
+        self.worker_cpu_s += cpu
         return result  # type: ignore[no-any-return]
 
     async def close(self) -> None:
@@ -206,11 +221,11 @@ class DaskBackend:
             await client.close()
 
 
-def _on_worker(fn: Callable[..., T], args: tuple[Any, ...]) -> tuple[str, T]:
-    """Runs on a Dask worker: the result with the address of the worker that made it."""
+def _on_worker(fn: Callable[..., T], args: tuple[Any, ...]) -> tuple[str, tuple[float, T]]:
+    """Runs on a Dask worker: the worker's address, the task's CPU seconds and its result."""
     from distributed import get_worker
 
-    return str(get_worker().address), fn(*args)
+    return str(get_worker().address), _timed_call(fn, args)
 
 
 def default_workers() -> int:

@@ -43,6 +43,7 @@ from pydantic import ValidationError
 from omninode_bridge.engine.backends import ExecutionBackend, InLoopBackend
 from omninode_bridge.engine.dag import DependencyGraph
 from omninode_bridge.engine.models import (
+    NOT_MEASURED,
     EnumStageStatus,
     EnumStepStatus,
     EnumStepType,
@@ -54,6 +55,7 @@ from omninode_bridge.engine.models import (
     WorkflowResult,
     WorkflowStage,
     WorkflowStep,
+    measured_or_none,
 )
 from omninode_bridge.engine.retry import RetryAttempt, call_with_retry
 from omninode_bridge.engine.scheduler import DependencyAwareScheduler
@@ -98,7 +100,8 @@ class _Totals:
     retries: int = 0
     workflow_ms: float = 0.0
     stage_ms: float = 0.0
-    speedup: float = 0.0
+    speedups: list[float] = field(default_factory=list)
+    parallelism: float = 0.0
     transitions: int = 0
     transition_ms: float = 0.0
 
@@ -194,8 +197,14 @@ class StagedParallelExecutor:
         stages: Sequence[WorkflowStage],
         context: Mapping[str, Any] | None = None,
         correlation_id: str | None = None,
+        baseline_ms: float | None = None,
     ) -> WorkflowResult:
         """Execute every stage and return the run's result.
+
+        ``baseline_ms`` is the measured wall time of the same workflow run
+        with one worker (``max_parallel_tasks=1``); when given, the result's
+        ``overall_speedup`` is ``baseline_ms`` over this run's wall time.
+        Without it ``overall_speedup`` is NaN: not measured.
 
         Raises:
             WorkflowDefinitionError: Invalid stages (duplicate ids, unknown or
@@ -212,7 +221,7 @@ class StagedParallelExecutor:
         with structlog.contextvars.bound_contextvars(
             correlation_id=correlation_id, workflow_id=workflow_id
         ):
-            result = await self._execute(run, ordered)
+            result = await self._execute(run, ordered, baseline_ms)
         if result.success or (not self.enable_fast_fail and not _timed_out(result)):
             return result
         return result.raise_for_failure()
@@ -239,8 +248,10 @@ class StagedParallelExecutor:
 
         Keys: total_workflows, successful_workflows, failed_workflows,
         total_stages, total_steps, failed_steps, total_retries,
-        avg_workflow_duration_ms, avg_stage_duration_ms, avg_speedup,
-        avg_stage_transition_ms.
+        avg_workflow_duration_ms, avg_stage_duration_ms, avg_speedup (mean of
+        the measured ``overall_speedup`` values, NaN when none was measured),
+        avg_stage_transition_ms, avg_parallelism (mean summed step time over
+        wall time).
         """
         stats = self.get_statistics_record()
         return {name: getattr(stats, name) for name in stats.__slots__}
@@ -258,8 +269,9 @@ class StagedParallelExecutor:
             total_retries=t.retries,
             avg_workflow_duration_ms=t.workflow_ms / t.workflows if t.workflows else 0.0,
             avg_stage_duration_ms=t.stage_ms / t.stages if t.stages else 0.0,
-            avg_speedup=t.speedup / t.workflows if t.workflows else 0.0,
+            avg_speedup=sum(t.speedups) / len(t.speedups) if t.speedups else NOT_MEASURED,
             avg_stage_transition_ms=t.transition_ms / t.transitions if t.transitions else 0.0,
+            avg_parallelism=t.parallelism / t.workflows if t.workflows else 0.0,
         )
 
     # -- planning ------------------------------------------------------------
@@ -310,7 +322,9 @@ class StagedParallelExecutor:
 
     # -- execution -----------------------------------------------------------
 
-    async def _execute(self, run: _Run, ordered: list[WorkflowStage]) -> WorkflowResult:
+    async def _execute(
+        self, run: _Run, ordered: list[WorkflowStage], baseline_ms: float | None
+    ) -> WorkflowResult:
         self._emit(SignalType.WORKFLOW_STARTED, run, data={"stages": len(ordered)})
         log.info("workflow.started", stages=len(ordered))
         start = time.perf_counter()
@@ -336,7 +350,8 @@ class StagedParallelExecutor:
                 failed_stage = stage.stage_id
         wall_ms = (time.perf_counter() - start) * 1000
         step_ms = sum(s.duration_ms for r in results for s in r.step_results)
-        speedup = step_ms / wall_ms if wall_ms > 0 else 1.0
+        parallelism = step_ms / wall_ms if wall_ms > 0 else 1.0
+        speedup = baseline_ms / wall_ms if baseline_ms is not None and wall_ms > 0 else NOT_MEASURED
         success = all(r.status is EnumStageStatus.COMPLETED for r in results)
         result = WorkflowResult(
             workflow_id=run.workflow_id,
@@ -348,6 +363,7 @@ class StagedParallelExecutor:
             errors=errors,
             generated_files=_generated_files(run.step_results.values()),
             correlation_id=run.correlation_id,
+            parallelism=parallelism,
         )
         self._account(result, run)
         self._emit(
@@ -355,13 +371,18 @@ class StagedParallelExecutor:
             run,
             duration_ms=wall_ms,
             error=None if success else (errors[0] if errors else "failed"),
-            data={"speedup": speedup, "failed_stage": failed_stage},
+            data={
+                "parallelism": parallelism,
+                "speedup": measured_or_none(speedup),
+                "failed_stage": failed_stage,
+            },
         )
         log.info(
             "workflow.finished",
             success=success,
             duration_ms=round(wall_ms, 3),
-            speedup=round(speedup, 3),
+            parallelism=round(parallelism, 3),
+            speedup=measured_or_none(speedup),
             failed_stage=failed_stage,
         )
         return result
@@ -382,7 +403,7 @@ class StagedParallelExecutor:
             for s in stage.steps
         ]
         return StageResult(
-            stage.stage_id, stage.stage_number, EnumStageStatus.SKIPPED, steps, 0.0, 1.0, reason
+            stage.stage_id, stage.stage_number, EnumStageStatus.SKIPPED, steps, 0.0, error=reason
         )
 
     async def _run_stage(self, stage: WorkflowStage, run: _Run) -> StageResult:
@@ -419,7 +440,7 @@ class StagedParallelExecutor:
                 "stage_number": stage.stage_number,
                 "successful_steps": result.completed_steps,
                 "failed_steps": result.failed_steps,
-                "speedup_ratio": result.speedup_ratio,
+                "parallelism": result.parallelism,
             },
         )
         if self.metrics_collector is not None:
@@ -459,7 +480,7 @@ class StagedParallelExecutor:
         timeout: float,
     ) -> StageResult:
         step_ms = sum(s.duration_ms for s in steps)
-        speedup = step_ms / wall_ms if wall_ms > 0 else 1.0
+        parallelism = step_ms / wall_ms if wall_ms > 0 else 1.0
         failed = [s for s in steps if s.status in (EnumStepStatus.FAILED, EnumStepStatus.CANCELLED)]
         completed = sum(1 for s in steps if s.status is EnumStepStatus.COMPLETED)
         error: str | None = None
@@ -475,10 +496,10 @@ class StagedParallelExecutor:
             status,
             steps,
             wall_ms,
-            speedup,
-            error,
-            timed_out,
-            timeout,
+            error=error,
+            timed_out=timed_out,
+            timeout_seconds=timeout,
+            parallelism=parallelism,
         )
 
     async def _run_group(
@@ -639,7 +660,9 @@ class StagedParallelExecutor:
         t.successful += int(result.success)
         t.retries += run.retries
         t.workflow_ms += result.total_duration_ms
-        t.speedup += result.overall_speedup
+        t.parallelism += result.parallelism
+        if result.speedup_measured:
+            t.speedups.append(result.overall_speedup)
         for stage in result.stage_results:
             if stage.status is EnumStageStatus.SKIPPED:
                 continue
@@ -654,8 +677,16 @@ class StagedParallelExecutor:
                 "workflow_execution_time_ms", result.total_duration_ms, tags, run.correlation_id
             )
             collector.record_gauge(
-                "workflow_speedup_ratio", result.overall_speedup, "ratio", tags, run.correlation_id
+                "workflow_parallelism_ratio", result.parallelism, "ratio", tags, run.correlation_id
             )
+            if result.speedup_measured:
+                collector.record_gauge(
+                    "workflow_speedup_ratio",
+                    result.overall_speedup,
+                    "ratio",
+                    tags,
+                    run.correlation_id,
+                )
             collector.record_counter(
                 "workflow_steps_total",
                 sum(s.total_steps for s in result.stage_results),

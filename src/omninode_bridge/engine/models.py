@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -11,7 +12,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from omninode_bridge.errors import StageTimeoutError, WorkflowFailedError
 
+#: The value of a speedup field nobody measured: NaN, so it formats (``nan``)
+#: where the seed examples print it, and never passes for a measurement.
+NOT_MEASURED = math.nan
+
+
+def measured_or_none(value: float) -> float | None:
+    """``value``, or None when it is :data:`NOT_MEASURED` (for JSON and tables)."""
+    return None if math.isnan(value) else value
+
+
 __all__ = [
+    "NOT_MEASURED",
     "AIQuorumConfig",
     "EnumStageStatus",
     "EnumStepStatus",
@@ -27,6 +39,7 @@ __all__ = [
     "WorkflowResult",
     "WorkflowStage",
     "WorkflowStep",
+    "measured_or_none",
 ]
 
 
@@ -141,9 +154,14 @@ class StageResult:
         status: COMPLETED, FAILED or SKIPPED.
         step_results: One record per step, in declaration order.
         duration_ms: Wall time of the stage.
-        speedup_ratio: Sum of step durations over stage wall time.
+        speedup_ratio: Measured speedup against a one-worker baseline; NaN
+            (not measured) for a stage: only whole runs get a baseline
+            (:attr:`WorkflowResult.overall_speedup`).
         error: Why the stage failed or was skipped.
         timed_out: Whether the stage hit its timeout.
+        timeout_seconds: The timeout the stage ran under.
+        parallelism: Sum of step durations over stage wall time: how many
+            steps were in flight on average, not how much faster it ran.
     """
 
     stage_id: str
@@ -151,10 +169,11 @@ class StageResult:
     status: EnumStageStatus
     step_results: list[StepResult]
     duration_ms: float
-    speedup_ratio: float = 1.0
+    speedup_ratio: float = NOT_MEASURED
     error: str | None = None
     timed_out: bool = False
     timeout_seconds: float | None = None
+    parallelism: float = 1.0
 
     @property
     def total_steps(self) -> int:
@@ -192,23 +211,36 @@ class WorkflowResult:
         success: Whether every stage completed.
         stage_results: Results from each stage, in execution order.
         total_duration_ms: Wall time of the run.
-        overall_speedup: Sum of step durations over wall time (measured).
+        overall_speedup: Wall time of a baseline run of the same workflow with
+            one worker over this run's wall time, when the caller measured one
+            (``execute_workflow(..., baseline_ms=...)`` or
+            ``StagedParallelExecutor.measure_speedup``); NaN (formats as
+            ``nan``) when no baseline was measured. Never an estimate.
         failed_stage: Id of the first failed stage, if any.
         errors: One line per failed step, failed stage and skipped stage.
         generated_files: Paths collected from step results' ``generated_files``
             (list) and ``generated_file`` (str) keys.
         correlation_id: Correlation id of the run.
+        parallelism: Sum of step durations over wall time (average steps in
+            flight). With CPU-bound steps sharing one core it can be high while
+            the run is no faster; compare ``overall_speedup`` for that.
     """
 
     workflow_id: str
     success: bool
     stage_results: list[StageResult]
     total_duration_ms: float
-    overall_speedup: float
+    overall_speedup: float = NOT_MEASURED
     failed_stage: str | None = None
     errors: list[str] = field(default_factory=list)
     generated_files: list[str] = field(default_factory=list)
     correlation_id: str | None = None
+    parallelism: float = 1.0
+
+    @property
+    def speedup_measured(self) -> bool:
+        """Whether :attr:`overall_speedup` is a measured ratio (not NaN)."""
+        return not math.isnan(self.overall_speedup)
 
     @property
     def step_results(self) -> dict[str, StepResult]:
@@ -249,6 +281,7 @@ class ExecutorStatistics:
     avg_stage_duration_ms: float
     avg_speedup: float
     avg_stage_transition_ms: float
+    avg_parallelism: float = 1.0
 
 
 class _Section(BaseModel):

@@ -141,10 +141,15 @@ class PerformanceReport:
 
     Attributes:
         workflow_id: Workflow identifier.
-        estimated_speedup: Heuristic ``min(5, 1 + 0.5 * critical + 0.3 * high)``;
-            an estimate, not a measurement.
+        estimated_speedup: Measured, never a formula: the mean run time profiled
+            before the optimiser applied its changes over the mean run time
+            profiled after them (same function, same iteration count); 1.0 when
+            it profiled the workflow and changed nothing; NaN when there was no
+            workflow to profile or the changes were not applied (nothing to
+            measure).
         baseline_time_ms: Mean measured time of one workflow run.
-        optimized_time_ms: ``baseline_time_ms / estimated_speedup``.
+        optimized_time_ms: Mean measured time of one run after the changes
+            (``baseline_time_ms`` when nothing changed, NaN when not measured).
         recommendations: Sorted most urgent first.
         applied_optimizations: What the optimiser changed.
         profiling_overhead_ms: Time spent profiling beyond the runs themselves.
@@ -311,7 +316,12 @@ class PerformanceOptimizer:
         apply_optimizations: bool | None = None,
         **profile_kwargs: Any,
     ) -> PerformanceReport:
-        """Profile (when a function is given), recommend, and optionally apply."""
+        """Profile (when a function is given), recommend, optionally apply, and re-profile.
+
+        When changes are applied to a profiled workflow it is profiled again
+        with the same ``iterations``, and the report's ``estimated_speedup`` is
+        the ratio of the two measured mean run times.
+        """
         profile = None
         overhead = 0.0
         if workflow_func is not None:
@@ -323,21 +333,28 @@ class PerformanceOptimizer:
         recommendations = self.recommend(profile)
         apply = self.auto_optimize if apply_optimizations is None else apply_optimizations
         applied = await self._apply(recommendations) if apply else []
-        critical = sum(1 for r in recommendations if r.priority is OptimizationPriority.CRITICAL)
-        high = sum(1 for r in recommendations if r.priority is OptimizationPriority.HIGH)
-        speedup = min(5.0, 1.0 + 0.5 * critical + 0.3 * high)
         baseline = profile.operations["workflow"].average_ms if profile else 0.0
+        optimized = math.nan
+        if profile is not None and workflow_func is not None and (applied or not apply):
+            if applied:
+                after = await self.profiler.profile_workflow(
+                    workflow_func, iterations, **profile_kwargs
+                )
+                optimized = after.operations["workflow"].average_ms
+        elif profile is not None:
+            optimized = baseline  # profiled, nothing changed: measured equal
+        speedup = baseline / optimized if optimized > 0 else math.nan
         report = PerformanceReport(
             workflow_id=workflow_id,
             estimated_speedup=speedup,
             baseline_time_ms=baseline,
-            optimized_time_ms=baseline / speedup,
+            optimized_time_ms=optimized,
             recommendations=recommendations,
             applied_optimizations=applied,
             profiling_overhead_ms=overhead,
         )
         self.reports.append(report)
-        if self.metrics_collector is not None:
+        if self.metrics_collector is not None and not math.isnan(speedup):
             self.metrics_collector.record_gauge("optimizer_estimated_speedup", speedup, "ratio")
             self.metrics_collector.record_counter(
                 "optimizer_recommendations_generated", len(recommendations)
@@ -382,20 +399,20 @@ class PerformanceOptimizer:
         stats = self.staged_executor.get_statistics()
         if not stats["total_workflows"] or stats["total_steps"] <= 1:
             return None
-        speedup = float(stats["avg_speedup"])
-        if speedup >= 3.0:
+        in_flight = float(stats["avg_parallelism"])
+        if in_flight >= 3.0:
             return None
         priority = (
             OptimizationPriority.CRITICAL
-            if speedup < 2.0
+            if in_flight < 2.0
             else OptimizationPriority.HIGH
-            if speedup < 2.5
+            if in_flight < 2.5
             else OptimizationPriority.MEDIUM
         )
         return OptimizationRecommendation(
             OptimizationArea.PARALLEL_EXECUTION,
             priority,
-            f"measured parallel speedup {speedup:.2f}x is below 3.0x",
+            f"measured parallelism {in_flight:.2f} steps in flight is below 3.0",
             "more steps in flight per stage",
             0.5,
             "mark independent steps PARALLEL and raise max_parallel_tasks",
@@ -460,11 +477,15 @@ class PerformanceOptimizer:
     def tune_parallel_execution(
         self, target_concurrency: int = 12, target_speedup: float = 3.5
     ) -> None:
-        """Raise the executor's ``max_parallel_tasks`` to ``target_concurrency`` (default 12).
+        """Raise the executor's ``max_parallel_tasks`` toward ``target_speedup``.
 
-        A higher limit already set is kept. ``target_speedup`` (default 3.5) is
-        the parallelism the setting aims for; it is logged with the setting,
-        not promised: what a run reaches depends on its steps.
+        ``target_speedup`` (default 3.5) is the parallelism wanted: steps in
+        flight on average, as the executor measures it. When the executor's
+        measured ``avg_parallelism`` already meets it nothing changes;
+        otherwise ``max_parallel_tasks`` is raised to at least
+        ``target_concurrency`` (default 12) and ``ceil(target_speedup)``; a
+        higher limit already set is kept. Whether runs get faster is measured
+        by :meth:`optimize_workflow`, not promised here.
 
         Raises:
             ValueError: ``target_concurrency`` below 1 or ``target_speedup`` not positive.
@@ -476,6 +497,11 @@ class PerformanceOptimizer:
             )
         if self.staged_executor is None:
             return
+        stats = self.staged_executor.get_statistics()
+        if stats["total_workflows"] and float(stats["avg_parallelism"]) >= target_speedup:
+            log.info("optimizer.parallelism_met", avg_parallelism=stats["avg_parallelism"])
+            return
+        target_concurrency = max(target_concurrency, math.ceil(target_speedup))
         self.staged_executor.max_parallel_tasks = max(
             self.staged_executor.max_parallel_tasks, target_concurrency
         )

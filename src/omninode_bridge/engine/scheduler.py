@@ -134,8 +134,19 @@ class ExecutionResult:
         return sum(o.duration_ms for o in self.outcomes.values())
 
     @property
+    def parallelism(self) -> float:
+        """Sum of task durations over wall time: tasks in flight on average."""
+        if self.total_duration_ms <= 0:
+            return 1.0
+        return self.sequential_duration_ms / self.total_duration_ms
+
+    @property
     def speedup_ratio(self) -> float:
-        """Sum of task durations over wall time (measured, not assumed)."""
+        """Alias of :attr:`parallelism` kept for the seed API.
+
+        It is not a measured speedup: a task's duration includes time spent
+        waiting for the CPU while other tasks run.
+        """
         if self.total_duration_ms <= 0:
             return 1.0
         return self.sequential_duration_ms / self.total_duration_ms

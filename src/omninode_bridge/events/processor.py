@@ -186,7 +186,7 @@ class EventProcessor:
         if self.store is None:
             return
         try:
-            async with self.store.transaction():
+            async with self.store.transaction(), self.store.batched_inserts():
                 for event_type, _count in Counter(e.event_type for e in events).items():
                     await self.store.insert_event_processing_metric(
                         event_type=event_type,

@@ -431,6 +431,7 @@ _RECORDED_KEYS = {
     "parallel_generation": (
         ("parallel_speedup", "avg_speedup"),
         ("workflow_speedup_ratio", "avg_speedup"),
+        ("workflow_parallelism_ratio", "avg_parallelism"),
     ),
     "mixin_learning": (
         ("mixin_accuracy", "accuracy"),
@@ -462,7 +463,7 @@ def _derive_from_recorded(result: dict[str, Any]) -> None:
         for metric_name, key in pairs:
             stats = section["metrics"].get(metric_name)
             if stats is not None:
-                section[key] = stats["mean"] if key == "avg_speedup" else stats["latest"]
+                section[key] = stats["mean"] if key.startswith("avg_") else stats["latest"]
 
 
 async def _merge_analytics(

@@ -114,9 +114,13 @@ class RunTelemetry:
 
 
 async def record_run_telemetry(store: OmniNodePersistence, telemetry: RunTelemetry) -> None:
-    """Write ``telemetry`` in one transaction (all rows or none)."""
+    """Write ``telemetry`` in one transaction (all rows or none).
+
+    Plain rows (performance, validations, feedback) go out as one executemany
+    per table (:meth:`~.store_base.StoreBase.batched_inserts`).
+    """
     await store.initialize()
-    async with store.transaction():
+    async with store.transaction(), store.batched_inserts():
         for perf in telemetry.performance:
             await store.insert_performance_metric(
                 session_id=telemetry.run_id,

@@ -98,6 +98,9 @@ class StoreBase:
         self._tx: ContextVar[AsyncConnection | None] = ContextVar(
             f"omninode_tx_{id(self)}", default=None
         )
+        self._batch: ContextVar[list[tuple[Table, dict[str, Any]]] | None] = ContextVar(
+            f"omninode_batch_{id(self)}", default=None
+        )
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -213,7 +216,42 @@ class StoreBase:
         except SQLAlchemyError as exc:
             raise PersistenceError(f"database operation failed: {exc}") from exc
 
+    @asynccontextmanager
+    async def batched_inserts(self) -> AsyncIterator[Self]:
+        """Buffer plain row inserts made inside the block; write them at its end.
+
+        Rows go out as one executemany per table (and column set), in first-
+        seen table order, instead of one statement per row. Use it inside
+        :meth:`transaction` so the rows commit with the rest or not at all;
+        a block that raises writes nothing. Upserts and reads are not buffered.
+        """
+        if self._batch.get() is not None:
+            yield self
+            return
+        buffer: list[tuple[Table, dict[str, Any]]] = []
+        token = self._batch.set(buffer)
+        try:
+            yield self
+        finally:
+            self._batch.reset(token)
+        await self._insert_many(buffer)
+
+    async def _insert_many(self, rows: list[tuple[Table, dict[str, Any]]]) -> None:
+        groups: dict[tuple[str, tuple[str, ...]], tuple[Table, list[dict[str, Any]]]] = {}
+        for table, values in rows:
+            key = (table.name, tuple(sorted(values)))
+            groups.setdefault(key, (table, []))[1].append(values)
+        if not groups:
+            return
+        async with self._connection() as conn:
+            for table, params in groups.values():
+                await conn.execute(table.insert(), params)
+
     async def _insert_row(self, table: Table, values: Mapping[str, Any]) -> None:
+        buffer = self._batch.get()
+        if buffer is not None:
+            buffer.append((table, dict(values)))
+            return
         async with self._connection() as conn:
             await conn.execute(table.insert().values(**values))
 

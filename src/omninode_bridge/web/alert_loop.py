@@ -1,7 +1,7 @@
 """The alert loop of ``omninode serve``: stored metrics in, alert rules evaluated.
 
 ``omninode generate`` records its metrics in the store's ``agent_metrics``
-table (template loads, run time and speedup, the run's cache hit rate,
+table (template loads, run time and parallelism, the run's cache hit rate,
 validation pass rate, quality, mixin and pattern gauges, event processing).
 :class:`StoredMetricAlerts` reads the rows added since its last poll, only
 those of a metric some alert rule watches, and records each in the

@@ -53,7 +53,7 @@ from omninode_bridge.persistence import RunDetail, RunRecord
 from omninode_bridge.web.alert_loop import MetricRowSource, StoredMetricAlerts, alert_task
 from omninode_bridge.web.charts import bar_chart, line_chart
 from omninode_bridge.web.guard import GuardOptions, RequestGuard
-from omninode_bridge.web.timeline import build_timeline, peak_parallel, step_time_ratio
+from omninode_bridge.web.timeline import build_timeline, peak_parallel, step_parallelism
 from omninode_bridge.web.views import (
     build_events,
     findings_by_file,
@@ -272,7 +272,7 @@ class _Site:
             events=build_events(detail),
             files=findings_by_file(detail),
             peak=peak_parallel(steps, now) if steps else None,
-            speedup=step_time_ratio(detail),
+            parallelism=step_parallelism(detail),
             live=live,
             version=detail_json(detail)["version"],
             poll_interval_ms=self.options.poll_interval_ms,

@@ -21,7 +21,7 @@ __all__ = [
     "TimelineTick",
     "build_timeline",
     "peak_parallel",
-    "step_time_ratio",
+    "step_parallelism",
 ]
 
 LABEL_WIDTH = 170
@@ -178,8 +178,10 @@ def peak_parallel(steps: Sequence[StepRecord], now: datetime) -> int:
     return peak
 
 
-def step_time_ratio(detail: RunDetail) -> float | None:
-    """Summed step time over the run's wall time: the speedup over running each step in turn.
+def step_parallelism(detail: RunDetail) -> float | None:
+    """Summed step time over the run's wall time: steps in flight on average.
+
+    Not a speedup: steps sharing a core each count the time they waited.
 
     None until the run has finished and recorded its duration.
     """

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from omninode_bridge.persistence import RunDetail, RunRecord, ValidationRecord
-from omninode_bridge.web.timeline import peak_parallel, step_time_ratio
+from omninode_bridge.web.timeline import peak_parallel, step_parallelism
 
 __all__ = [
     "EventRow",
@@ -38,7 +38,7 @@ class RunRow:
     duration_ms: float | None
     contracts: int | None
     workers: int | None
-    speedup: float | None
+    parallelism: float | None
     peak_parallel: int | None
     error: str | None
 
@@ -101,13 +101,13 @@ def _float_field(metadata: Mapping[str, Any], name: str) -> float | None:
 def run_row(run: RunRecord, detail: RunDetail | None, *, now: datetime) -> RunRow:
     """The table row for ``run``; ``detail`` adds the step-derived columns."""
     metadata = run.metadata
-    speedup = _float_field(metadata, "speedup")
+    parallelism = _float_field(metadata, "parallelism")
     peak: int | None = None
     if detail is not None:
         steps = [s for stage in detail.stages for s in stage.steps]
         peak = peak_parallel(steps, now) if steps else None
-        if speedup is None:
-            speedup = step_time_ratio(detail)
+        if parallelism is None:
+            parallelism = step_parallelism(detail)
     return RunRow(
         run_id=run.run_id,
         workflow_id=run.workflow_id,
@@ -116,7 +116,7 @@ def run_row(run: RunRecord, detail: RunDetail | None, *, now: datetime) -> RunRo
         duration_ms=run.duration_ms,
         contracts=_int_field(metadata, "contracts", "contract_count"),
         workers=_int_field(metadata, "workers", "max_workers", "worker_count"),
-        speedup=speedup,
+        parallelism=parallelism,
         peak_parallel=peak,
         error=run.error,
     )

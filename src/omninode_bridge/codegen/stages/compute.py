@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,59 @@ from omninode_bridge.codegen.spec import NodeSpec, build_node_spec
 from omninode_bridge.codegen.template_manager import TemplateManager, TemplateType
 from omninode_bridge.codegen.writer import FileOwner, GeneratedFile, Provenance
 from omninode_bridge.contracts import Contract
+from omninode_bridge.contracts.loader import parse_contract
+from omninode_bridge.contracts.problems import ContractProblem, contract_error
+from omninode_bridge.errors import ContractError, GenerationError
 from omninode_bridge.validation import ValidationContext
 
-__all__ = ["check_files", "render_files", "render_models", "validation_context", "warm_up"]
+__all__ = [
+    "LoadedContract",
+    "check_files",
+    "load_contract_bytes",
+    "render_files",
+    "render_models",
+    "validation_context",
+    "warm_up",
+]
 
 _local = threading.local()
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedContract:
+    """What the parse stage's worker task returns (values, never a raised exception)."""
+
+    contract: Contract | None
+    problems: list[ContractProblem] = field(default_factory=list)
+    error: str = ""
+    spec: NodeSpec | None = None
+    spec_error: str | None = None
+
+
+def load_contract_bytes(raw: bytes, source: str, strict: bool) -> LoadedContract:
+    """The parse stage's work: the contract built from a file's bytes, and its node spec.
+
+    The client reads the file (workers may be on another machine) and sends
+    its bytes. Loading is ``load_contract``'s; the node spec (models derived
+    from the contract) is built too, so a value that cannot become Python is
+    reported at parse (``spec_error``). Problems come back as values, so
+    nothing depends on pickling an exception.
+    """
+    try:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problem = ContractProblem(source, None, "", f"not UTF-8 text: {exc.reason}")
+            raise contract_error([problem]) from exc
+        contract = parse_contract(text, source=source, path=Path(source), strict=strict)
+    except ContractError as exc:
+        return LoadedContract(None, list(getattr(exc, "problems", ())), str(exc))
+    try:
+        return LoadedContract(contract, spec=build_node_spec(contract))
+    except GenerationError as exc:
+        return LoadedContract(contract, spec_error=str(exc))
+
+
 _managers: dict[str, TemplateManager] = {}
 _lock = threading.Lock()
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from omninode_bridge.codegen.spec import build_node_spec
+from omninode_bridge.codegen.stages.compute import LoadedContract, load_contract_bytes
 from omninode_bridge.codegen.stages.state import (
     GENERATOR_VERSION,
     Job,
@@ -31,6 +32,7 @@ __all__ = ["parse", "parse_check"]
 
 
 async def parse(run: Run, job: Job) -> Mapping[str, Any]:
+    loaded: LoadedContract | None = None
     if job.contract is None and job.path is not None:
         try:
             raw = read_bounded(job.path, max_bytes=DEFAULT_LIMITS.max_bytes)
@@ -41,13 +43,22 @@ async def parse(run: Run, job: Job) -> Mapping[str, Any]:
         job.fresh = fresh_by_source(run, job)
         if job.fresh is not None:
             return {"valid": True, "node": job.fresh.class_name, "fresh": True}
-        try:
-            job.contract = load_contract(job.path, strict=run.strict)
-        except ContractError as exc:
-            job.problems.extend(getattr(exc, "problems", ()))
-            if not job.problems:
-                job.problems.append(ContractProblem(str(job.path), None, "", str(exc)))
-            return {"valid": False}
+        if run.remote is not None:  # YAML, validation and model derivation in a worker
+            loaded = await run.offload(load_contract_bytes, raw, str(job.path), run.strict)
+            if loaded.contract is None:
+                job.problems.extend(loaded.problems)
+                if not job.problems:
+                    job.problems.append(ContractProblem(str(job.path), None, "", loaded.error))
+                return {"valid": False}
+            job.contract = loaded.contract
+        else:
+            try:
+                job.contract = load_contract(job.path, strict=run.strict)
+            except ContractError as exc:
+                job.problems.extend(getattr(exc, "problems", ()))
+                if not job.problems:
+                    job.problems.append(ContractProblem(str(job.path), None, "", str(exc)))
+                return {"valid": False}
     contract = required(job.contract)
     job.contract_sha256 = contract_sha256(contract)
     job.fresh = is_fresh(
@@ -61,10 +72,16 @@ async def parse(run: Run, job: Job) -> Mapping[str, Any]:
         # Models are derived here, at load, so a value that cannot become
         # Python (names colliding after conversion, an enum without values...)
         # is a contract problem (exit 2, file:line: field), not a failed stage.
+        spec_error = loaded.spec_error if loaded is not None else None
         try:
-            job.spec = build_node_spec(contract)
+            if loaded is not None and spec_error is None:
+                job.spec = loaded.spec
+            elif spec_error is None:
+                job.spec = build_node_spec(contract)
         except GenerationError as exc:
-            job.problems.append(_spec_problem(contract, str(exc)))
+            spec_error = str(exc)
+        if spec_error is not None:
+            job.problems.append(_spec_problem(contract, spec_error))
             return {"valid": False}
     return {"valid": True, "node": contract.name, "fresh": job.fresh is not None}
 

@@ -2,8 +2,12 @@
 
 ``omninode generate --workers N`` names this module as the pool's preload, so
 every worker forks from a process that already holds the compiled built-in
-templates and the default validators (:func:`.compute.warm_up`).
+templates and the default validators (:func:`.compute.warm_up`), and jsonschema
+(imported lazily by the contract and model code, ~1 s with its format extras:
+paid once here, not once per worker).
 """
+
+import jsonschema  # noqa: F401  (imported for its side effect: loaded before the fork)
 
 from omninode_bridge.codegen.stages.compute import warm_up
 
