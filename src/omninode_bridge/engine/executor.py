@@ -41,12 +41,10 @@ import structlog
 from pydantic import ValidationError
 
 from omninode_bridge.engine.backends import ExecutionBackend, InLoopBackend
-from omninode_bridge.engine.dag import DependencyGraph
 from omninode_bridge.engine.models import (
     NOT_MEASURED,
     EnumStageStatus,
     EnumStepStatus,
-    EnumStepType,
     ExecutorStatistics,
     StagedExecutorConfig,
     StageResult,
@@ -57,15 +55,24 @@ from omninode_bridge.engine.models import (
     WorkflowStep,
     measured_or_none,
 )
+from omninode_bridge.engine.outcomes import (
+    Totals,
+    account,
+    as_mapping,
+    errors_of,
+    failed_step,
+    generated_files,
+    not_run,
+    skipped_stage,
+    stage_result,
+    statistics,
+    timed_out,
+)
+from omninode_bridge.engine.planning import plan_stages, step_groups
 from omninode_bridge.engine.retry import RetryAttempt, call_with_retry
 from omninode_bridge.engine.scheduler import DependencyAwareScheduler
 from omninode_bridge.engine.signals import Signal, SignalCoordinator, SignalType
-from omninode_bridge.errors import (
-    ConfigError,
-    StageTimeoutError,
-    StepTimeoutError,
-    WorkflowDefinitionError,
-)
+from omninode_bridge.errors import ConfigError, StageTimeoutError
 from omninode_bridge.logs import get_logger
 from omninode_bridge.ports import MetricsRecorder
 
@@ -88,22 +95,6 @@ class _Run:
     step_results: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     stage_results: dict[str, StageResult] = field(default_factory=dict)
     retries: int = 0
-
-
-@dataclass(slots=True)
-class _Totals:
-    workflows: int = 0
-    successful: int = 0
-    stages: int = 0
-    steps: int = 0
-    failed_steps: int = 0
-    retries: int = 0
-    workflow_ms: float = 0.0
-    stage_ms: float = 0.0
-    speedups: list[float] = field(default_factory=list)
-    parallelism: float = 0.0
-    transitions: int = 0
-    transition_ms: float = 0.0
 
 
 class StagedParallelExecutor:
@@ -150,7 +141,7 @@ class StagedParallelExecutor:
         self.stage_timeout_seconds = stage_timeout_seconds
         self.enable_fast_fail = enable_fast_fail
         self.backend: ExecutionBackend = backend or InLoopBackend()
-        self._totals = _Totals()
+        self._totals = Totals()
 
     @classmethod
     def from_config(
@@ -214,7 +205,7 @@ class StagedParallelExecutor:
             WorkflowFailedError: The run failed and fast-fail is enabled (a
                 ``RuntimeError``; ``.result`` is the run's result).
         """
-        ordered = self._plan(stages)
+        ordered = plan_stages(stages)
         bound = structlog.contextvars.get_contextvars()
         correlation_id = correlation_id or bound.get("correlation_id") or str(uuid.uuid4())
         run = _Run(workflow_id, correlation_id, dict(context or {}))
@@ -222,7 +213,7 @@ class StagedParallelExecutor:
             correlation_id=correlation_id, workflow_id=workflow_id
         ):
             result = await self._execute(run, ordered, baseline_ms)
-        if result.success or (not self.enable_fast_fail and not _timed_out(result)):
+        if result.success or (not self.enable_fast_fail and not timed_out(result)):
             return result
         return result.raise_for_failure()
 
@@ -232,7 +223,7 @@ class StagedParallelExecutor:
         ``context`` becomes the workflow context; its ``workflow_id`` and
         ``correlation_id`` keys are used when present.
         """
-        self._plan([stage])
+        plan_stages([stage])
         run = _Run(
             str(context.get("workflow_id", f"stage-{stage.stage_id}")),
             str(context.get("correlation_id") or uuid.uuid4()),
@@ -258,67 +249,7 @@ class StagedParallelExecutor:
 
     def get_statistics_record(self) -> ExecutorStatistics:
         """Typed form of :meth:`get_statistics`."""
-        t = self._totals
-        return ExecutorStatistics(
-            total_workflows=t.workflows,
-            successful_workflows=t.successful,
-            failed_workflows=t.workflows - t.successful,
-            total_stages=t.stages,
-            total_steps=t.steps,
-            failed_steps=t.failed_steps,
-            total_retries=t.retries,
-            avg_workflow_duration_ms=t.workflow_ms / t.workflows if t.workflows else 0.0,
-            avg_stage_duration_ms=t.stage_ms / t.stages if t.stages else 0.0,
-            avg_speedup=sum(t.speedups) / len(t.speedups) if t.speedups else NOT_MEASURED,
-            avg_stage_transition_ms=t.transition_ms / t.transitions if t.transitions else 0.0,
-            avg_parallelism=t.parallelism / t.workflows if t.workflows else 0.0,
-        )
-
-    # -- planning ------------------------------------------------------------
-
-    def _plan(self, stages: Sequence[WorkflowStage]) -> list[WorkflowStage]:
-        if not stages:
-            raise WorkflowDefinitionError("a workflow needs at least one stage")
-        graph = DependencyGraph()
-        step_ids: set[str] = set()
-        for stage in stages:
-            if not stage.stage_id:
-                raise WorkflowDefinitionError("stage_id must be a non-empty string")
-            if stage.timeout_seconds <= 0:
-                raise WorkflowDefinitionError(
-                    f"stage {stage.stage_id!r}: timeout_seconds must be > 0"
-                )
-            graph.add(stage.stage_id, stage.dependencies)
-            for step in stage.steps:
-                self._check_step(stage, step, step_ids)
-        graph.validate()
-        ordered = sorted(stages, key=lambda s: s.stage_number)
-        position = {s.stage_id: i for i, s in enumerate(ordered)}
-        for stage in ordered:
-            for dep in stage.dependencies:
-                if position[dep] > position[stage.stage_id]:
-                    raise WorkflowDefinitionError(
-                        f"stage {stage.stage_id!r} (number {stage.stage_number}) depends on "
-                        f"{dep!r}, which runs later; give {dep!r} a lower stage_number"
-                    )
-        return ordered
-
-    @staticmethod
-    def _check_step(stage: WorkflowStage, step: WorkflowStep, seen: set[str]) -> None:
-        where = f"stage {stage.stage_id!r} step {step.step_id!r}"
-        if not step.step_id:
-            raise WorkflowDefinitionError(f"stage {stage.stage_id!r}: step_id must be non-empty")
-        if step.step_id in seen:
-            raise WorkflowDefinitionError(f"duplicate step id {step.step_id!r}")
-        seen.add(step.step_id)
-        if not callable(step.handler):
-            raise WorkflowDefinitionError(f"{where}: handler is not callable")
-        if not isinstance(step.step_type, EnumStepType):
-            raise WorkflowDefinitionError(f"{where}: step_type must be an EnumStepType")
-        if step.timeout_seconds <= 0:
-            raise WorkflowDefinitionError(f"{where}: timeout_seconds must be > 0")
-        if step.retry_count < 0:
-            raise WorkflowDefinitionError(f"{where}: retry_count must be >= 0")
+        return statistics(self._totals)
 
     # -- execution -----------------------------------------------------------
 
@@ -338,14 +269,14 @@ class StagedParallelExecutor:
                 self._totals.transitions += 1
                 self._totals.transition_ms += (time.perf_counter() - last_end) * 1000
             if reason is not None:
-                stage_result = self._skipped(stage, reason)
+                stage_result = skipped_stage(stage, reason)
                 self._emit(SignalType.STAGE_SKIPPED, run, stage.stage_id, error=reason)
             else:
                 stage_result = await self._run_stage(stage, run)
             last_end = time.perf_counter()
             run.stage_results[stage.stage_id] = stage_result
             results.append(stage_result)
-            errors.extend(self._errors_of(stage_result))
+            errors.extend(errors_of(stage_result))
             if stage_result.status is EnumStageStatus.FAILED and failed_stage is None:
                 failed_stage = stage.stage_id
         wall_ms = (time.perf_counter() - start) * 1000
@@ -361,11 +292,11 @@ class StagedParallelExecutor:
             overall_speedup=speedup,
             failed_stage=failed_stage,
             errors=errors,
-            generated_files=_generated_files(run.step_results.values()),
+            generated_files=generated_files(run.step_results.values()),
             correlation_id=run.correlation_id,
             parallelism=parallelism,
         )
-        self._account(result, run)
+        account(self._totals, result, run.retries, self.metrics_collector, run.correlation_id)
         self._emit(
             SignalType.WORKFLOW_COMPLETED if success else SignalType.WORKFLOW_FAILED,
             run,
@@ -396,16 +327,6 @@ class StagedParallelExecutor:
                 return f"dependency {dep!r} {status.value}"
         return None
 
-    @staticmethod
-    def _skipped(stage: WorkflowStage, reason: str) -> StageResult:
-        steps = [
-            StepResult(s.step_id, stage.stage_id, EnumStepStatus.SKIPPED, error=reason)
-            for s in stage.steps
-        ]
-        return StageResult(
-            stage.stage_id, stage.stage_number, EnumStageStatus.SKIPPED, steps, 0.0, error=reason
-        )
-
     async def _run_stage(self, stage: WorkflowStage, run: _Run) -> StageResult:
         timeout = min(stage.timeout_seconds, self.stage_timeout_seconds)
         fail_fast = self.enable_fast_fail and not stage.allow_partial_failure
@@ -416,7 +337,7 @@ class StagedParallelExecutor:
         stop_reason: str | None = None
         try:
             async with asyncio.timeout(timeout):
-                for group in _groups(stage.steps):
+                for group in step_groups(stage.steps):
                     await self._run_group(stage, group, run, records, fail_fast)
         except TimeoutError:
             timed_out = True
@@ -424,10 +345,8 @@ class StagedParallelExecutor:
         except _StopStage as stop:
             stop_reason = str(stop)
         wall_ms = (time.perf_counter() - start) * 1000
-        steps = [
-            records.get(s.step_id) or self._not_run(stage, s, stop_reason) for s in stage.steps
-        ]
-        result = self._stage_result(stage, steps, wall_ms, timed_out, stop_reason, timeout)
+        steps = [records.get(s.step_id) or not_run(stage, s, stop_reason) for s in stage.steps]
+        result = stage_result(stage, steps, wall_ms, timed_out, stop_reason, timeout)
         self._emit(
             SignalType.STAGE_COMPLETED
             if result.status is EnumStageStatus.COMPLETED
@@ -463,44 +382,6 @@ class StagedParallelExecutor:
             failed_steps=result.failed_steps,
         )
         return result
-
-    @staticmethod
-    def _not_run(stage: WorkflowStage, step: WorkflowStep, reason: str | None) -> StepResult:
-        return StepResult(
-            step.step_id, stage.stage_id, EnumStepStatus.SKIPPED, error=f"not started: {reason}"
-        )
-
-    def _stage_result(
-        self,
-        stage: WorkflowStage,
-        steps: list[StepResult],
-        wall_ms: float,
-        timed_out: bool,
-        stop_reason: str | None,
-        timeout: float,
-    ) -> StageResult:
-        step_ms = sum(s.duration_ms for s in steps)
-        parallelism = step_ms / wall_ms if wall_ms > 0 else 1.0
-        failed = [s for s in steps if s.status in (EnumStepStatus.FAILED, EnumStepStatus.CANCELLED)]
-        completed = sum(1 for s in steps if s.status is EnumStepStatus.COMPLETED)
-        error: str | None = None
-        if timed_out:
-            error = stop_reason
-        elif failed and not (stage.allow_partial_failure and completed > 0):
-            first = failed[0]
-            error = f"step {first.step_id!r} {first.status.value}: {first.error}"
-        status = EnumStageStatus.FAILED if error else EnumStageStatus.COMPLETED
-        return StageResult(
-            stage.stage_id,
-            stage.stage_number,
-            status,
-            steps,
-            wall_ms,
-            error=error,
-            timed_out=timed_out,
-            timeout_seconds=timeout,
-            parallelism=parallelism,
-        )
 
     async def _run_group(
         self,
@@ -582,7 +463,7 @@ class StagedParallelExecutor:
             )
             raise
         except Exception as exc:
-            record = self._failed(stage, step, exc, (time.perf_counter() - start) * 1000)
+            record = failed_step(stage, step, exc, (time.perf_counter() - start) * 1000)
             records[step.step_id] = record
             self._emit(
                 SignalType.STEP_FAILED,
@@ -597,7 +478,7 @@ class StagedParallelExecutor:
             )
             return record
         duration_ms = (time.perf_counter() - start) * 1000
-        result = _as_mapping(output)
+        result = as_mapping(output)
         run.step_results[step.step_id] = result
         record = StepResult(
             step.step_id,
@@ -620,83 +501,6 @@ class StagedParallelExecutor:
                 data={"attempts": attempts},
             )
         return record
-
-    @staticmethod
-    def _failed(
-        stage: WorkflowStage, step: WorkflowStep, exc: Exception, duration_ms: float
-    ) -> StepResult:
-        attempts = step.retry_count + 1
-        timed_out = isinstance(exc, StepTimeoutError)
-        message = str(exc) if timed_out else f"{type(exc).__name__}: {exc}"
-        if attempts > 1:
-            message = f"{message} (after {attempts} attempts)"
-        return StepResult(
-            step.step_id,
-            stage.stage_id,
-            EnumStepStatus.FAILED,
-            None,
-            message,
-            type(exc).__name__,
-            attempts,
-            duration_ms,
-        )
-
-    @staticmethod
-    def _errors_of(result: StageResult) -> list[str]:
-        lines = [
-            f"stage {result.stage_id!r} step {s.step_id!r} {s.status.value}: {s.error}"
-            for s in result.step_results
-            if s.status in (EnumStepStatus.FAILED, EnumStepStatus.CANCELLED)
-        ]
-        if result.status is EnumStageStatus.SKIPPED:
-            lines.append(f"stage {result.stage_id!r} skipped: {result.error}")
-        elif result.timed_out:
-            lines.append(f"stage {result.stage_id!r} failed: {result.error}")
-        return lines
-
-    def _account(self, result: WorkflowResult, run: _Run) -> None:
-        t = self._totals
-        t.workflows += 1
-        t.successful += int(result.success)
-        t.retries += run.retries
-        t.workflow_ms += result.total_duration_ms
-        t.parallelism += result.parallelism
-        if result.speedup_measured:
-            t.speedups.append(result.overall_speedup)
-        for stage in result.stage_results:
-            if stage.status is EnumStageStatus.SKIPPED:
-                continue
-            t.stages += 1
-            t.stage_ms += stage.duration_ms
-            t.steps += stage.total_steps
-            t.failed_steps += stage.failed_steps
-        collector = self.metrics_collector
-        if collector is not None:
-            tags = {"workflow_id": result.workflow_id, "success": str(result.success).lower()}
-            collector.record_timing(
-                "workflow_execution_time_ms", result.total_duration_ms, tags, run.correlation_id
-            )
-            collector.record_gauge(
-                "workflow_parallelism_ratio", result.parallelism, "ratio", tags, run.correlation_id
-            )
-            if result.speedup_measured:
-                collector.record_gauge(
-                    "workflow_speedup_ratio",
-                    result.overall_speedup,
-                    "ratio",
-                    tags,
-                    run.correlation_id,
-                )
-            collector.record_counter(
-                "workflow_steps_total",
-                sum(s.total_steps for s in result.stage_results),
-                tags,
-                run.correlation_id,
-            )
-            if run.retries:
-                collector.record_counter(
-                    "workflow_step_retries", run.retries, tags, run.correlation_id
-                )
 
     def _emit(
         self,
@@ -724,44 +528,3 @@ class StagedParallelExecutor:
                 data=data or {},
             )
         )
-
-
-def _groups(steps: Sequence[WorkflowStep]) -> list[list[WorkflowStep]]:
-    """Split steps into runs: consecutive PARALLEL steps together, SEQUENTIAL alone."""
-    groups: list[list[WorkflowStep]] = []
-    for step in steps:
-        if (
-            step.step_type is EnumStepType.PARALLEL
-            and groups
-            and groups[-1][0].step_type is EnumStepType.PARALLEL
-        ):
-            groups[-1].append(step)
-        else:
-            groups.append([step])
-    return groups
-
-
-def _as_mapping(output: object) -> Mapping[str, Any]:
-    if output is None:
-        return {}
-    if isinstance(output, Mapping):
-        return output
-    return {"result": output}
-
-
-def _generated_files(results: Any) -> list[str]:
-    files: list[str] = []
-    for result in results:
-        many = result.get("generated_files")
-        if isinstance(many, list | tuple):
-            files.extend(str(f) for f in many)
-        one = result.get("generated_file")
-        if isinstance(one, str):
-            files.append(one)
-    return list(dict.fromkeys(files))
-
-
-def _timed_out(result: WorkflowResult) -> bool:
-    """Whether the stage that failed ``result`` timed out."""
-    stage = result.get_stage(result.failed_stage) if result.failed_stage else None
-    return stage is not None and stage.timed_out
