@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -31,7 +31,13 @@ from omninode_bridge.observability.alert_models import (
     EscalationStep,
 )
 
-__all__ = ["DEFAULT_ALERT_CONFIG", "AlertConfig", "parse_alert_config", "read_alert_config"]
+__all__ = [
+    "DEFAULT_ALERT_CONFIG",
+    "AlertConfig",
+    "config_dict",
+    "parse_alert_config",
+    "read_alert_config",
+]
 
 
 class _SettingsModel(BaseModel):
@@ -236,3 +242,60 @@ def read_alert_config(path: str | Path | None = None) -> AlertConfig:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read alert configuration: {exc.strerror}") from exc
     return parse_alert_config(text, source=str(path))
+
+
+def config_dict(
+    settings: AlertSettings,
+    rules: Iterable[AlertRule],
+    channels: Iterable[AlertChannel],
+    policies: Iterable[EscalationPolicy],
+) -> dict[str, Any]:
+    """A configuration in the YAML file's shape (what :func:`parse_alert_config` reads)."""
+    return {
+        "settings": _settings_dict(settings),
+        "rules": [_rule_dict(r) for r in rules],
+        "channels": [_channel_dict(c) for c in channels],
+        "escalation": [_policy_dict(p) for p in policies],
+    }
+
+
+def _settings_dict(settings: AlertSettings) -> dict[str, Any]:
+    return {name: getattr(settings, name) for name in AlertSettings.__dataclass_fields__}
+
+
+def _rule_dict(rule: AlertRule) -> dict[str, Any]:
+    return {
+        "name": rule.name,
+        "metric_name": rule.metric_name,
+        "threshold": rule.threshold,
+        "severity": rule.severity.value,
+        "comparison": rule.comparison,
+        "duration_seconds": rule.duration_seconds,
+        "description": rule.description,
+        "enabled": rule.enabled,
+        "labels": dict(rule.labels),
+    }
+
+
+def _channel_dict(channel: AlertChannel) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": channel.name, "type": channel.type, "enabled": channel.enabled}
+    if channel.severities is not None:
+        data["severities"] = sorted(s.value for s in channel.severities)
+    data["config"] = dict(channel.config)
+    return data
+
+
+def _policy_dict(policy: EscalationPolicy) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": policy.name,
+        "steps": [
+            {"delay_seconds": s.delay_seconds, "channels": list(s.channels)} for s in policy.steps
+        ],
+    }
+    if policy.severities is not None:
+        data["severities"] = sorted(s.value for s in policy.severities)
+    if policy.rules is not None:
+        data["rules"] = sorted(policy.rules)
+    if policy.repeat_interval_seconds is not None:
+        data["repeat_interval_seconds"] = policy.repeat_interval_seconds
+    return data

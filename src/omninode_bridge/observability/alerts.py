@@ -15,35 +15,34 @@ recorded as delivered or failed; the caller never waits for them. Retries
 go through tenacity (attempts, backoff and timeout from the settings).
 
 The clock and the retry sleep are injectable so tests never sleep. The records
-live in :mod:`.alert_models`, the configuration file in :mod:`.alert_config`.
+live in :mod:`.alert_models`, the configuration file in :mod:`.alert_config`,
+the delivery to channels in :mod:`.alert_delivery`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import random
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
-from concurrent.futures import Future
-from concurrent.futures import wait as wait_futures
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import httpx
-import tenacity
 
 from omninode_bridge.errors import ObservabilityError
 from omninode_bridge.logs import get_logger
 from omninode_bridge.observability.alert_config import (
     DEFAULT_ALERT_CONFIG,
     AlertConfig,
+    config_dict,
     parse_alert_config,
     read_alert_config,
 )
+from omninode_bridge.observability.alert_delivery import AlertNotifier
 from omninode_bridge.observability.alert_models import (
     SUPPORTED_CHANNELS,
     Alert,
@@ -83,10 +82,6 @@ __all__ = [
 log = get_logger(__name__, component="alerts")
 
 
-class _DeliveryFailed(Exception):
-    """One webhook attempt failed (connection error or a non-2xx answer)."""
-
-
 @dataclass(slots=True)
 class _Tracked:
     """Mutable bookkeeping behind one active alert."""
@@ -97,27 +92,6 @@ class _Tracked:
     steps_done: set[int] = field(default_factory=set)
     cycle_started_at: float = 0.0
     notified_channels: set[str] = field(default_factory=set)
-
-
-class _DeliveryWorker:
-    """A daemon thread running an event loop that delivers webhooks."""
-
-    def __init__(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, name="omninode-alerts", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.run_forever()
-
-    def submit(self, coro: Awaitable[Any]) -> Future[Any]:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop)  # type: ignore[arg-type]
-
-    def stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join()
-        self._loop.close()
 
 
 class AlertManager:
@@ -158,9 +132,7 @@ class AlertManager:
         self._history: deque[Alert] = deque(maxlen=10_000)
         self._last_notified: dict[str, float] = {}
         self._suppressed_rules: dict[str, float] = {}
-        self._deliveries: list[DeliveryRecord] = []
-        self._futures: set[Future[Any]] = set()
-        self._worker: _DeliveryWorker | None = None
+        self._notifier = AlertNotifier(self, self._lock)
         self._ids = itertools.count(1)
         self._stats = {"evaluations": 0, "fired": 0, "resolved": 0, "deduplicated": 0}
         for rule in rules:
@@ -229,12 +201,9 @@ class AlertManager:
     def export_config(self) -> dict[str, Any]:
         """The current configuration in the YAML file's shape."""
         with self._lock:
-            return {
-                "settings": _settings_dict(self.settings),
-                "rules": [_rule_dict(r) for r in self._rules.values()],
-                "channels": [_channel_dict(c) for c in self._channels.values()],
-                "escalation": [_policy_dict(p) for p in self._policies],
-            }
+            return config_dict(
+                self.settings, self._rules.values(), self._channels.values(), self._policies
+            )
 
     # ---------------------------------------------------------------- evaluation
 
@@ -451,12 +420,12 @@ class AlertManager:
     @property
     def deliveries(self) -> list[DeliveryRecord]:
         """Finished notifications, oldest first."""
-        with self._lock:
-            return list(self._deliveries)
+        return self._notifier.deliveries
 
     def get_statistics(self) -> dict[str, Any]:
         """Counts of evaluations, alerts and deliveries."""
         with self._lock:
+            deliveries = self._notifier.deliveries
             by_severity: dict[str, int] = {}
             for tracked in self._active.values():
                 sev = tracked.alert.severity.value
@@ -467,146 +436,31 @@ class AlertManager:
                 "active_by_severity": by_severity,
                 "pending": len(self._pending),
                 "rules": len(self._rules),
-                "deliveries_delivered": sum(d.status == "delivered" for d in self._deliveries),
-                "deliveries_failed": sum(d.status == "failed" for d in self._deliveries),
+                "deliveries_delivered": sum(d.status == "delivered" for d in deliveries),
+                "deliveries_failed": sum(d.status == "failed" for d in deliveries),
             }
 
     # ---------------------------------------------------------------- notification
 
     def _notify(self, alert: Alert, channel_names: Sequence[str], event: str) -> list[str]:
         """Send ``event`` to the named channels that accept it; returns their names."""
-        sent: list[str] = []
-        for name in channel_names:
-            channel = self._channels.get(name)
-            if channel is None or not channel.accepts(alert.severity):
-                continue
-            if channel.type == "log":
-                self._log_alert(alert, channel, event)
-            elif channel.type == "webhook":
-                self._submit_webhook(alert, channel, event)
-            sent.append(name)
-        return sent
-
-    def _log_alert(self, alert: Alert, channel: AlertChannel, event: str) -> None:
-        method = log.error if alert.severity is AlertSeverity.CRITICAL else log.warning
-        if event == "resolved":
-            method = log.info
-        method(
-            f"alert.{event}.notify",
-            channel=channel.name,
-            alert_id=alert.alert_id,
-            alert_name=alert.rule_name,
-            severity=alert.severity.value,
-            message=alert.message,
-            value=alert.value,
-            threshold=alert.threshold,
-            labels=dict(alert.labels),
-        )
-        self._record(alert, channel, event, "delivered", 1, None)
-
-    def _record(
-        self,
-        alert: Alert,
-        channel: AlertChannel,
-        event: str,
-        status: Literal["delivered", "failed"],
-        attempts: int,
-        error: str | None,
-    ) -> None:
-        record = DeliveryRecord(
-            alert_id=alert.alert_id,
-            alert_name=alert.rule_name,
-            channel=channel.name,
-            event=event,
-            status=status,
-            attempts=attempts,
-            error=error,
-            finished_at=self.clock(),
-        )
-        with self._lock:
-            self._deliveries.append(record)
-            del self._deliveries[:-10_000]
-
-    def _submit_webhook(self, alert: Alert, channel: AlertChannel, event: str) -> None:
-        if self._worker is None:
-            self._worker = _DeliveryWorker()
-        future = self._worker.submit(self._deliver_webhook(alert, channel, event))
-        self._futures.add(future)
-        future.add_done_callback(self._futures.discard)
-
-    async def _deliver_webhook(self, alert: Alert, channel: AlertChannel, event: str) -> None:
-        settings = self.settings
-        url = str(channel.config["url"])
-        method = str(channel.config.get("method", "POST")).upper()
-        headers = {str(k): str(v) for k, v in dict(channel.config.get("headers", {})).items()}
-        payload = alert.to_payload(event=event)
-        attempts = 0
-
-        async def attempt_once(client: httpx.AsyncClient) -> None:
-            nonlocal attempts
-            attempts += 1
-            try:
-                response = await client.request(method, url, json=payload, headers=headers)
-            except httpx.HTTPError as exc:
-                raise _DeliveryFailed(f"{type(exc).__name__}: {exc}") from None
-            if not response.is_success:
-                raise _DeliveryFailed(f"HTTP {response.status_code}")
-
-        retrying = tenacity.AsyncRetrying(
-            stop=tenacity.stop_after_attempt(settings.webhook_attempts),
-            wait=lambda state: self._backoff(state.attempt_number),
-            retry=tenacity.retry_if_exception_type(_DeliveryFailed),
-            sleep=self.sleep,
-            reraise=True,
-        )
-        async with httpx.AsyncClient(
-            transport=self.http_transport, timeout=settings.webhook_timeout_seconds
-        ) as client:
-            try:
-                await retrying(attempt_once, client)
-            except _DeliveryFailed as exc:
-                error = str(exc)
-            else:
-                self._record(alert, channel, event, "delivered", attempts, None)
-                return
-        log.warning(
-            "alert.webhook_failed",
-            channel=channel.name,
-            alert_id=alert.alert_id,
-            attempts=attempts,
-            error=error,
-        )
-        self._record(alert, channel, event, "failed", attempts, error)
-
-    def _backoff(self, attempt: int) -> float:
-        base = self.settings.webhook_backoff_seconds * 2.0 ** (attempt - 1)
-        capped = min(base, self.settings.webhook_backoff_max_seconds)
-        return capped * (1 + random.random() * 0.1)
+        return self._notifier.notify(alert, self._channels, channel_names, event)
 
     def pending_deliveries(self) -> int:
         """Webhook deliveries still in flight."""
-        return len(self._futures)
+        return self._notifier.pending()
 
     def wait_for_deliveries(self, timeout: float | None = None) -> bool:
         """Block until in-flight webhook deliveries finish; returns whether all did."""
-        pending = list(self._futures)
-        if not pending:
-            return True
-        _, not_done = wait_futures(pending, timeout=timeout)
-        return not not_done
+        return self._notifier.wait(timeout)
 
     async def drain(self) -> None:
         """Await in-flight webhook deliveries from async code."""
-        pending = list(self._futures)
-        if pending:
-            await asyncio.gather(*(asyncio.wrap_future(f) for f in pending))
+        await self._notifier.drain()
 
     def close(self) -> None:
         """Finish in-flight deliveries and stop the delivery thread."""
-        self.wait_for_deliveries()
-        if self._worker is not None:
-            self._worker.stop()
-            self._worker = None
+        self._notifier.close()
 
 
 _manager: AlertManager | None = None
@@ -656,45 +510,3 @@ def load_alert_config(path: str | Path, *, manager: AlertManager | None = None) 
         settings=config.settings,
     )
     return target
-
-
-def _settings_dict(settings: AlertSettings) -> dict[str, Any]:
-    return {name: getattr(settings, name) for name in AlertSettings.__dataclass_fields__}
-
-
-def _rule_dict(rule: AlertRule) -> dict[str, Any]:
-    return {
-        "name": rule.name,
-        "metric_name": rule.metric_name,
-        "threshold": rule.threshold,
-        "severity": rule.severity.value,
-        "comparison": rule.comparison,
-        "duration_seconds": rule.duration_seconds,
-        "description": rule.description,
-        "enabled": rule.enabled,
-        "labels": dict(rule.labels),
-    }
-
-
-def _channel_dict(channel: AlertChannel) -> dict[str, Any]:
-    data: dict[str, Any] = {"name": channel.name, "type": channel.type, "enabled": channel.enabled}
-    if channel.severities is not None:
-        data["severities"] = sorted(s.value for s in channel.severities)
-    data["config"] = dict(channel.config)
-    return data
-
-
-def _policy_dict(policy: EscalationPolicy) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "name": policy.name,
-        "steps": [
-            {"delay_seconds": s.delay_seconds, "channels": list(s.channels)} for s in policy.steps
-        ],
-    }
-    if policy.severities is not None:
-        data["severities"] = sorted(s.value for s in policy.severities)
-    if policy.rules is not None:
-        data["rules"] = sorted(policy.rules)
-    if policy.repeat_interval_seconds is not None:
-        data["repeat_interval_seconds"] = policy.repeat_interval_seconds
-    return data
