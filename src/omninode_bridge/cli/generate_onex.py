@@ -11,9 +11,9 @@ dialects (and PRDs) keep ``embedded``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import StrEnum
 from pathlib import Path
 
+from omninode_bridge.cli.runtimes import Runtime
 from omninode_bridge.codegen.checks import CheckResult
 from omninode_bridge.codegen.onex_layout import generate_onex_nodes
 from omninode_bridge.codegen.onex_layout.env import resolve_check_python, run_onex_checks
@@ -24,13 +24,6 @@ from omninode_bridge.contracts.safe_yaml import read_yaml_file
 from omninode_bridge.errors import ContractError
 
 __all__ = ["Runtime", "choose_runtime", "run_omnibase_core"]
-
-
-class Runtime(StrEnum):
-    """The runtimes ``omninode generate`` targets."""
-
-    EMBEDDED = "embedded"
-    OMNIBASE_CORE = "omnibase-core"
 
 
 def choose_runtime(contracts: Sequence[Path], runtime: Runtime | None) -> Runtime:

@@ -27,7 +27,7 @@ import enum
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from omninode_bridge.atomic import atomic_write_texts
@@ -48,6 +48,7 @@ __all__ = [
     "read_manifest",
     "sha256_text",
     "unchanged_plan",
+    "write_package",
 ]
 
 MANIFEST_NAME = ".omninode-manifest.json"
@@ -402,6 +403,32 @@ def atomic_write_all(writes: Sequence[tuple[Path, str]]) -> None:
         atomic_write_texts(writes, mode=_FILE_MODE)
     except OSError as exc:
         raise GenerationError(f"cannot write package files: {exc}") from exc
+
+
+def write_package(
+    root: Path,
+    manifest_path: str,
+    files: Sequence[GeneratedFile],
+    manifest: Manifest,
+    *,
+    dry_run: bool = False,
+) -> PackagePlan:
+    """Plan one package and, unless ``dry_run``, write it with its manifest.
+
+    ``manifest`` carries everything but the file hashes, which are taken here
+    (after planning, from what will be on disk). The same call runs in this
+    process or in a worker process of the same machine, whichever rendered the
+    package.
+
+    Raises:
+        GenerationError: A file could not be read or written.
+    """
+    writer = PackageWriter(root, manifest_path=manifest_path)
+    plan = writer.plan(files)
+    if dry_run:
+        return plan
+    manifest = replace(manifest, files=writer.file_hashes(files, plan))
+    return writer.apply(files, plan, manifest)
 
 
 def unchanged_plan(root: Path, manifest: Manifest) -> PackagePlan:

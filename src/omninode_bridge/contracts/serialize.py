@@ -19,7 +19,11 @@ from omninode_bridge.contracts.model import Contract
 __all__ = ["contract_document", "dump_contract"]
 
 
-class _Dumper(yaml.SafeDumper):
+#: libyaml's emitter when PyYAML was built with it (same text, ~4x faster).
+_SafeDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_SafeDumper):  # type: ignore[valid-type,misc]
     """Safe dumper that writes multi-line strings as literal blocks."""
 
 

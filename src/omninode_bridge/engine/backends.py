@@ -13,7 +13,10 @@ during the work. The backends:
   cluster (``pip install 'omninode-bridge[dask]'``). A task whose worker dies
   is rescheduled by the scheduler; its result comes back to the client once.
 
-Results come back to the caller; workers never write files.
+Results come back to the caller. ``shares_filesystem`` says whether the
+workers see the caller's files: worker processes of this machine may write the
+packages they render (the caller's plan and atomic write, run there); Dask
+workers never write, the client does.
 
 Example:
     ```python
@@ -31,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -56,6 +60,8 @@ class ExecutionBackend(Protocol):
 
     name: str
     workers: int
+    #: Whether the workers see this process's files (and may write output there).
+    shares_filesystem: bool
 
     def prestart(self) -> None:
         """Start the workers now, in the background, so their start-up overlaps other work."""
@@ -70,6 +76,7 @@ class InLoopBackend:
     """Runs the work in the event loop itself (no worker processes)."""
 
     name = "in-loop"
+    shares_filesystem = True
 
     def __init__(self) -> None:
         self.workers = 1
@@ -91,10 +98,13 @@ class ProcessPoolBackend:
 
     A cancelled or timed-out call returns at once; a task already running in a
     worker finishes there and its result is dropped. :meth:`close` stops the
-    workers (the running ones are terminated).
+    workers (the running ones are terminated). :meth:`prestart` starts the
+    workers from a background thread: the fork server imports and warms the
+    ``preload`` modules on another core while this process goes on.
     """
 
     name = "processes"
+    shares_filesystem = True
 
     def __init__(self, workers: int, *, preload: tuple[str, ...] = ()) -> None:
         if workers < 1:
@@ -105,29 +115,50 @@ class ProcessPoolBackend:
         #: CPU seconds the tasks used in the workers (measured in each worker).
         self.worker_cpu_s = 0.0
         self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._starter: threading.Thread | None = None
 
     def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            # forkserver: workers fork from a clean server process that imported
-            # ``preload`` once (no threads or event loop of ours copied into them)
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(list(self.preload))
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-        return self._pool
+        with self._lock:
+            if self._pool is None:
+                # forkserver: workers fork from a clean server process that imported
+                # ``preload`` once (no threads or event loop of ours copied into them)
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(list(self.preload))
+                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            return self._pool
 
     def prestart(self) -> None:
+        if self._starter is None and self._pool is None:
+            self._starter = threading.Thread(
+                target=self._start_workers, name="omninode-workers-start", daemon=True
+            )
+            self._starter.start()
+
+    def _start_workers(self) -> None:
         pool = self._executor()
         for _ in range(self.workers):
             pool.submit(_nothing)
 
+    async def _started(self) -> ProcessPoolExecutor:
+        """The pool, once a start-up begun by :meth:`prestart` has finished (off the loop)."""
+        starter = self._starter
+        if starter is not None and starter.is_alive():
+            await asyncio.to_thread(starter.join)
+        return self._executor()
+
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         self.tasks += 1
+        pool = await self._started()
         loop = asyncio.get_running_loop()
-        cpu, result = await loop.run_in_executor(self._executor(), _timed_call, fn, args)
+        cpu, result = await loop.run_in_executor(pool, _timed_call, fn, args)
         self.worker_cpu_s += cpu
         return result
 
     async def close(self) -> None:
+        starter = self._starter
+        if starter is not None and starter.is_alive():
+            await asyncio.to_thread(starter.join)
         pool, self._pool = self._pool, None
         if pool is None:
             return
@@ -167,6 +198,7 @@ class DaskBackend:
     """
 
     name = "dask"
+    shares_filesystem = False
 
     def __init__(self, address: str, *, timeout: float = 10) -> None:
         self.address = address

@@ -4,9 +4,12 @@ With worker processes or a Dask cluster (``omninode generate --workers N`` or
 ``--scheduler``), the models, validators, tests, quality and package stages
 hand one contract's work to the executor's backend through these functions:
 they take picklable values (contract, spec, provenance, the user template
-folder) and return the rendered files or the validation errors. They never
-write: the client plans and writes every file. Each worker process keeps one
-started :class:`TemplateManager` per template folder and one event loop per
+folder) and return the rendered files or the validation errors. Only
+:func:`render_and_write_package` writes, and only where the backend shares this
+machine's files (worker processes): it plans and writes the package exactly as
+the client would (:func:`~omninode_bridge.codegen.writer.write_package`). On a
+Dask cluster the client plans and writes every file. Each worker process keeps
+one started :class:`TemplateManager` per template folder and one event loop per
 thread, so templates compile once per worker.
 """
 
@@ -22,7 +25,14 @@ from typing import Any
 from omninode_bridge.codegen.render import PackageRenderer
 from omninode_bridge.codegen.spec import NodeSpec, build_node_spec
 from omninode_bridge.codegen.template_manager import TemplateManager, TemplateType
-from omninode_bridge.codegen.writer import FileOwner, GeneratedFile, Provenance
+from omninode_bridge.codegen.writer import (
+    FileOwner,
+    GeneratedFile,
+    Manifest,
+    PackagePlan,
+    Provenance,
+    write_package,
+)
 from omninode_bridge.contracts import Contract
 from omninode_bridge.contracts.loader import parse_contract
 from omninode_bridge.contracts.problems import ContractProblem, contract_error
@@ -33,6 +43,7 @@ __all__ = [
     "LoadedContract",
     "check_files",
     "load_contract_bytes",
+    "render_and_write_package",
     "render_files",
     "render_models",
     "validation_context",
@@ -134,6 +145,29 @@ def render_files(
         "package": renderer.render_package,
     }[kind]
     return _loop().run_until_complete(method(spec))
+
+
+def render_and_write_package(
+    spec: NodeSpec,
+    provenance: Provenance,
+    template_dir: str | None,
+    files: list[GeneratedFile],
+    target: tuple[str, str],
+    manifest: Manifest,
+    dry_run: bool,
+) -> PackagePlan | str:
+    """Stage package on a worker of this machine: render the package files, plan, write.
+
+    ``files`` are the earlier stages' files, ``target`` the package root and
+    its manifest path. Returns the plan, or the error text when the package
+    could not be written (a value, so nothing depends on pickling an exception).
+    """
+    try:
+        everything = [*files, *render_files("package", spec, provenance, template_dir)]
+        root, manifest_path = target
+        return write_package(Path(root), manifest_path, everything, manifest, dry_run=dry_run)
+    except GenerationError as exc:
+        return str(exc)
 
 
 def check_files(spec: NodeSpec, files: list[GeneratedFile]) -> list[tuple[str, Any]]:

@@ -6,14 +6,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from omninode_bridge.codegen.results import PackageResult
+from omninode_bridge.codegen.stages.compute import render_and_write_package
 from omninode_bridge.codegen.stages.state import GENERATOR_VERSION, Job, Run, render, required
 from omninode_bridge.codegen.writer import (
     MANIFEST_NAME,
     FileAction,
     Manifest,
-    PackageWriter,
+    PackagePlan,
     unchanged_plan,
+    write_package,
 )
+from omninode_bridge.errors import GenerationError
 
 __all__ = ["package", "package_result"]
 
@@ -25,13 +28,6 @@ async def package(run: Run, job: Job) -> Mapping[str, Any]:
     contract = required(job.contract)
     root = run.output / contract.service_name
     manifest_path = f"{contract.version.package_dir}/{MANIFEST_NAME}"
-    job.files.extend(await render(run, job, "package"))
-    writer = PackageWriter(root, manifest_path=manifest_path)
-    plan = writer.plan(job.files)
-    job.plan = plan
-    if run.dry_run:
-        job.files = []
-        return {"planned": len(plan.files)}
     manifest = Manifest(
         generator_version=GENERATOR_VERSION,
         contract_sha256=job.contract_sha256,
@@ -39,18 +35,38 @@ async def package(run: Run, job: Job) -> Mapping[str, Any]:
         run_id=run.session_id,
         correlation_id=run.correlation_id,
         contract_path=str(contract.source_path or ""),
-        files=writer.file_hashes(job.files, plan),
+        files={},  # the hashes are taken once the package is planned
         templates=run.template_hashes,
         source_sha256=job.source_sha256,
         class_name=contract.name,
         service_name=contract.service_name,
         version_dir=contract.version.package_dir,
     )
-    writer.apply(job.files, plan, manifest)
-    job.written = True
-    # The text is on disk now: release it so memory stays flat over many contracts.
+    if run.remote is not None and run.remote.shares_filesystem:
+        # a worker of this machine renders, plans and writes: only the plan comes back
+        outcome = await run.offload(
+            render_and_write_package,
+            required(job.spec),
+            required(job.provenance),
+            run.template_dir,
+            job.files,
+            (str(root), manifest_path),
+            manifest,
+            run.dry_run,
+        )
+        if isinstance(outcome, str):
+            raise GenerationError(outcome)
+        plan: PackagePlan = outcome
+    else:
+        job.files.extend(await render(run, job, "package"))
+        plan = write_package(root, manifest_path, job.files, manifest, dry_run=run.dry_run)
+    job.plan = plan
+    # The text is on disk now (or only planned): release it so memory stays flat.
     job.files, job.spec, job.renderer = [], None, None
     job.provenance = None
+    if run.dry_run:
+        return {"planned": len(plan.files)}
+    job.written = True
     written = [
         str(root / p.path) for p in plan.files if p.action in (FileAction.NEW, FileAction.CHANGED)
     ]
