@@ -11,6 +11,7 @@ keep their documented spelling and sit inside the tree::
     │   ├── WorkflowDefinitionError  invalid stages/steps (also a ValueError)
     │   ├── CycleError               dependency cycle, names the cycle (also a ValueError)
     │   ├── StageTimeoutError        a stage exceeded its timeout (also a TimeoutError)
+    │   ├── StageFailedError         execute_stage: a step failed, carries the StageResult
     │   ├── StepTimeoutError         a step exceeded its timeout (also a TimeoutError)
     │   └── WorkflowFailedError      fast-fail stop, carries the WorkflowResult
     ├── ContractError                a contract or PRD could not be loaded; lists problems
@@ -45,6 +46,7 @@ __all__ = [
     "CycleError",
     "EventBusError",
     "FailedRun",
+    "FailedStage",
     "GenerationError",
     "InsufficientParticipationError",
     "MixinError",
@@ -53,6 +55,7 @@ __all__ = [
     "OmniNodeError",
     "PersistenceError",
     "QuorumException",
+    "StageFailedError",
     "StageTimeoutError",
     "StepTimeoutError",
     "TemplateError",
@@ -97,11 +100,16 @@ class StageTimeoutError(WorkflowException, TimeoutError):
 
     Attributes:
         result: The run's ``WorkflowResult`` when a whole workflow was stopped
-            by the timeout (``None`` otherwise).
+            by the timeout, the stage's ``StageResult`` when
+            ``execute_stage`` ran it alone (``None`` otherwise).
     """
 
     def __init__(
-        self, stage_id: str, timeout_seconds: float, *, result: FailedRun | None = None
+        self,
+        stage_id: str,
+        timeout_seconds: float,
+        *,
+        result: FailedRun | FailedStage | None = None,
     ) -> None:
         self.stage_id = stage_id
         self.timeout_seconds = timeout_seconds
@@ -131,6 +139,31 @@ class FailedRun(Protocol):
     def failed_stage(self) -> str | None: ...
     @property
     def errors(self) -> Sequence[str]: ...
+
+
+class FailedStage(Protocol):
+    """What :class:`StageFailedError` reads from the failed stage.
+
+    :class:`omninode_bridge.engine.models.StageResult` satisfies it.
+    """
+
+    @property
+    def stage_id(self) -> str: ...
+    @property
+    def error(self) -> str | None: ...
+
+
+class StageFailedError(WorkflowException, RuntimeError):
+    """Raised by ``execute_stage`` when a step of the stage failed.
+
+    Attributes:
+        result: The failed :class:`~omninode_bridge.engine.models.StageResult`
+            (every step's record, the failed ones with their error).
+    """
+
+    def __init__(self, result: FailedStage) -> None:
+        self.result = result
+        super().__init__(f"Stage '{result.stage_id}' failed: {result.error or 'unknown error'}")
 
 
 class WorkflowFailedError(WorkflowException, RuntimeError):

@@ -17,6 +17,7 @@ from omninode_bridge.agents.workflows import (
     EnumStepStatus,
     EnumStepType,
     StagedParallelExecutor,
+    StageResult,
     StageTimeoutError,
     WorkflowConfig,
     WorkflowStage,
@@ -25,6 +26,7 @@ from omninode_bridge.agents.workflows import (
 from omninode_bridge.errors import (
     ConfigError,
     CycleError,
+    StageFailedError,
     WorkflowDefinitionError,
     WorkflowFailedError,
 )
@@ -546,6 +548,56 @@ async def test_execute_stage_runs_one_stage() -> None:
     result = await ex.execute_stage(stage("models", 2, [step("m1", recorder([]))]), {"x": 1})
     assert result.status is EnumStageStatus.COMPLETED
     assert (result.completed_steps, result.total_steps) == (1, 1)
+
+
+@pytest.mark.parametrize("fast_fail", [True, False])
+async def test_execute_stage_raises_runtime_error_carrying_the_stage_result(
+    fast_fail: bool,
+) -> None:
+    ex, _ = make_executor(enable_fast_fail=fast_fail)
+    log: list[str] = []
+    steps = [step("bad", fail, S), step("after", recorder(log), S)]
+
+    with pytest.raises(RuntimeError) as caught:
+        await ex.execute_stage(stage("models", 2, steps), {})
+
+    assert isinstance(caught.value, StageFailedError)
+    failed = caught.value.result
+    assert isinstance(failed, StageResult)
+    assert failed.stage_id == "models" and failed.status is EnumStageStatus.FAILED
+    assert failed.step_results[0].status is EnumStepStatus.FAILED
+    # Fast-fail stops the stage at the failed step; without it the stage finishes.
+    assert log == ([] if fast_fail else ["after"])
+    assert "bad input in bad" in str(caught.value)
+    assert ex.get_statistics()["total_stages"] == 1
+
+
+async def test_execute_stage_raises_timeout_error_carrying_the_stage_result() -> None:
+    never = asyncio.Event()
+
+    async def hang(step: WorkflowStep, context: dict[str, Any]) -> None:
+        await never.wait()
+
+    ex, _ = make_executor()
+
+    with pytest.raises(TimeoutError) as caught:
+        await ex.execute_stage(stage("x", 1, [step("h", hang)], timeout_seconds=0.02), {})
+
+    assert isinstance(caught.value, StageTimeoutError)
+    assert (caught.value.stage_id, caught.value.timeout_seconds) == ("x", 0.02)
+    timed_out = caught.value.result
+    assert isinstance(timed_out, StageResult) and timed_out.timed_out
+    assert timed_out.step_results[0].status is EnumStepStatus.CANCELLED
+
+
+async def test_execute_stage_returns_a_partially_failed_stage_that_completes() -> None:
+    ex, _ = make_executor()
+    steps = [step("ok", recorder([])), step("bad", fail)]
+
+    result = await ex.execute_stage(stage("x", 1, steps, allow_partial_failure=True), {})
+
+    assert result.status is EnumStageStatus.COMPLETED
+    assert (result.completed_steps, result.failed_steps) == (1, 1)
 
 
 def test_workflow_config_dicts_configure_executor() -> None:

@@ -25,6 +25,10 @@ contract):
   ``success=False``, ``failed_stage`` and ``errors``. An invalid definition is
   a ``WorkflowDefinitionError`` (a ``ValueError``; ``CycleError`` names the
   cycle).
+- ``execute_stage`` (one stage on its own) raises as the reference says too:
+  ``StageTimeoutError`` on a timeout and ``StageFailedError`` (a
+  ``RuntimeError``) when a step failed, fast-fail or not; both carry the
+  ``StageResult`` as ``.result``.
 - Nothing keeps running after ``execute_workflow`` returns.
 """
 
@@ -72,7 +76,7 @@ from omninode_bridge.engine.planning import plan_stages, step_groups
 from omninode_bridge.engine.retry import RetryAttempt, call_with_retry
 from omninode_bridge.engine.scheduler import DependencyAwareScheduler
 from omninode_bridge.engine.signals import Signal, SignalCoordinator, SignalType
-from omninode_bridge.errors import ConfigError, StageTimeoutError
+from omninode_bridge.errors import ConfigError, StageFailedError, StageTimeoutError
 from omninode_bridge.logs import get_logger
 from omninode_bridge.ports import MetricsRecorder
 
@@ -218,10 +222,20 @@ class StagedParallelExecutor:
         return result.raise_for_failure()
 
     async def execute_stage(self, stage: WorkflowStage, context: dict[str, Any]) -> StageResult:
-        """Execute one stage on its own.
+        """Execute one stage on its own and return its result.
 
         ``context`` becomes the workflow context; its ``workflow_id`` and
-        ``correlation_id`` keys are used when present.
+        ``correlation_id`` keys are used when present. A stage that completes
+        (``allow_partial_failure`` with at least one step done included) is
+        returned.
+
+        Raises:
+            WorkflowDefinitionError: The stage is invalid (a duplicate step id,
+                a dependency on another stage, a bad timeout).
+            StageTimeoutError: The stage exceeded its timeout (a
+                ``TimeoutError``; ``.result`` is the ``StageResult``).
+            StageFailedError: A step failed, with or without fast-fail (a
+                ``RuntimeError``; ``.result`` is the ``StageResult``).
         """
         plan_stages([stage])
         run = _Run(
@@ -232,6 +246,10 @@ class StagedParallelExecutor:
         result = await self._run_stage(stage, run)
         self._totals.stages += 1
         self._totals.stage_ms += result.duration_ms
+        if result.timed_out:
+            raise StageTimeoutError(stage.stage_id, result.timeout_seconds or 0, result=result)
+        if result.status is EnumStageStatus.FAILED:
+            raise StageFailedError(result)
         return result
 
     def get_statistics(self) -> dict[str, Any]:
