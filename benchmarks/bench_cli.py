@@ -24,7 +24,9 @@ in the same run:
   and ``worker_cpu_s`` (the tasks, measured in the workers), so a result on
   a shared machine can be read against the work done.
 
-Run: ``python3 benchmarks/run.py --only cli`` (``--quick`` for smaller sizes).
+Run: ``python3 benchmarks/run.py --only cli`` (``--quick`` for smaller sizes);
+``python3 benchmarks/bench_cli.py --only batch_160`` for the acceptance batch
+alone (three alternations).
 """
 
 from __future__ import annotations
@@ -296,5 +298,27 @@ def run(quick: bool = False) -> dict[str, Any]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def batch_only(quick: bool = False) -> dict[str, Any]:
+    """Only the acceptance batch (``--only batch_160``), with its Dask cluster."""
+    root = Path(tempfile.mkdtemp(prefix="omninode-bench-cli-"))
+    try:
+        cluster: _Cluster | None = _Cluster()
+    except (RuntimeError, subprocess.SubprocessError):
+        cluster = None
+    try:
+        return {
+            "cpus": os.cpu_count(),
+            "load_average_at_start": list(os.getloadavg()),
+            "batch_160": batch(40 if quick else 160, 1 if quick else 3, cluster, root),
+            "load_average_at_end": list(os.getloadavg()),
+        }
+    finally:
+        if cluster is not None:
+            cluster.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    print(json.dumps(run(quick="--quick" in sys.argv), indent=2))
+    quick = "--quick" in sys.argv
+    only_batch = "--only" in sys.argv and sys.argv[sys.argv.index("--only") + 1] == "batch_160"
+    print(json.dumps(batch_only(quick) if only_batch else run(quick=quick), indent=2))

@@ -125,3 +125,48 @@ def test_bad_settings_are_config_errors(
     monkeypatch.setenv("OMNINODE_WORKERS", env)
     with pytest.raises(ConfigError):
         make_backend(workers, scheduler)
+
+
+async def test_run_pinned_sends_a_key_to_the_same_worker_every_time() -> None:
+    backend = ProcessPoolBackend(2)
+    try:
+        by_key = {key: {await backend.run_pinned(key, _pid) for _ in range(3)} for key in range(4)}
+    finally:
+        await backend.close()
+    assert all(len(pids) == 1 for pids in by_key.values())  # one worker per key
+    assert by_key[0] == by_key[2] and by_key[1] == by_key[3]  # key % workers
+    assert by_key[0] != by_key[1]  # and the two workers both get keys
+
+
+async def test_run_hands_concurrent_tasks_to_idle_workers() -> None:
+    backend = ProcessPoolBackend(2)
+    try:
+        pids = await asyncio.gather(backend.run(_sleepy_pid), backend.run(_sleepy_pid))
+    finally:
+        await backend.close()
+    assert len(set(pids)) == 2
+
+
+def _sleepy_pid() -> int:
+    time.sleep(0.3)
+    return _pid()
+
+
+async def test_prestart_starts_the_workers_without_blocking_the_caller() -> None:
+    backend = ProcessPoolBackend(2, preload=("omninode_bridge.codegen.stages.worker_init",))
+    started = time.perf_counter()
+    backend.prestart()  # the fork server imports and warms the preload in the background
+    returned = time.perf_counter() - started
+    try:
+        pids = {await backend.run_pinned(key, _pid) for key in range(2)}
+    finally:
+        await backend.close()
+    assert returned < 0.2
+    assert len(pids) == 2
+
+
+def test_only_dask_lacks_affinity_and_the_callers_files() -> None:
+    assert ProcessPoolBackend(1).affinity and ProcessPoolBackend(1).shares_filesystem
+    assert InLoopBackend().affinity and InLoopBackend().shares_filesystem
+    dask = DaskBackend("tcp://127.0.0.1:1")
+    assert not dask.affinity and not dask.shares_filesystem

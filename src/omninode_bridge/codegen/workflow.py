@@ -25,6 +25,7 @@ The guide's other names are thin entries onto this class:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -38,6 +39,7 @@ from omninode_bridge.codegen import stages as stage
 from omninode_bridge.codegen.insights import check_patterns, recommend_mixins
 from omninode_bridge.codegen.render import TEMPLATE_IDS
 from omninode_bridge.codegen.results import CodegenWorkflowResult, ContractOutcome, PackageResult
+from omninode_bridge.codegen.stages.compute import forget_pinned
 from omninode_bridge.codegen.stages.state import (
     GENERATOR_VERSION,
     Job,
@@ -350,6 +352,9 @@ class CodegenWorkflow:
             if not isinstance(stopped.result, WorkflowResult):
                 raise
             result = stopped.result
+        finally:
+            if run.pinned:
+                await _forget_pinned(run)
         if run.contract_error is not None:
             raise run.contract_error
         if result.success and not run.dry_run:
@@ -369,6 +374,9 @@ class CodegenWorkflow:
         template_dir = self.template_manager.template_dir
         run.template_dir = str(template_dir) if template_dir is not None else None
         run.remote_quality = self._default_validation
+        # worker processes of this machine keep each job's spec and files between
+        # its stages (only small results travel); Dask gets values (any worker)
+        run.pinned = backend.affinity and backend.shares_filesystem and run.remote_quality
 
     async def _template_hashes(self) -> tuple[str, dict[str, str]]:
         hashes: dict[str, str] = {}
@@ -462,6 +470,18 @@ class CodegenWorkflow:
 
 
 # -- helpers ------------------------------------------------------------------------
+
+
+async def _forget_pinned(run: Run) -> None:
+    """Drop what the workers still keep of this run (jobs that failed or were fresh)."""
+    backend = run.remote
+    await asyncio.gather(
+        *(
+            backend.run_pinned(index, forget_pinned, f"{run.session_id}/")
+            for index in range(backend.workers)
+        ),
+        return_exceptions=True,
+    )
 
 
 def _bind(

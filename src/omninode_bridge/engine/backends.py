@@ -62,12 +62,19 @@ class ExecutionBackend(Protocol):
     workers: int
     #: Whether the workers see this process's files (and may write output there).
     shares_filesystem: bool
+    #: Whether :meth:`run_pinned` sends equal keys to the same worker process
+    #: (so a task may use what an earlier task of its key kept there).
+    affinity: bool
 
     def prestart(self) -> None:
         """Start the workers now, in the background, so their start-up overlaps other work."""
         ...
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T: ...
+
+    async def run_pinned(self, key: int, fn: Callable[..., T], *args: Any) -> T:
+        """:meth:`run`, on the worker ``key`` names where the backend has ``affinity``."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -77,6 +84,7 @@ class InLoopBackend:
 
     name = "in-loop"
     shares_filesystem = True
+    affinity = True  # one place: every key's tasks run here
 
     def __init__(self) -> None:
         self.workers = 1
@@ -89,6 +97,9 @@ class InLoopBackend:
         self.tasks += 1
         return fn(*args)
 
+    async def run_pinned(self, key: int, fn: Callable[..., T], *args: Any) -> T:
+        return await self.run(fn, *args)
+
     async def close(self) -> None:
         return None
 
@@ -96,15 +107,20 @@ class InLoopBackend:
 class ProcessPoolBackend:
     """Runs the work in ``workers`` worker processes of this machine.
 
-    A cancelled or timed-out call returns at once; a task already running in a
-    worker finishes there and its result is dropped. :meth:`close` stops the
-    workers (the running ones are terminated). :meth:`prestart` starts the
-    workers from a background thread: the fork server imports and warms the
-    ``preload`` modules on another core while this process goes on.
+    Each worker process has its own task queue: :meth:`run` hands a task to the
+    least busy worker, :meth:`run_pinned` to the worker its key names (``key %
+    workers``), so a job's later tasks find what its earlier ones kept in that
+    process and only small results travel. A cancelled or timed-out call
+    returns at once; a task already running in a worker finishes there and its
+    result is dropped. :meth:`close` stops the workers (the running ones are
+    terminated). :meth:`prestart` starts the workers from a background thread:
+    the fork server imports and warms the ``preload`` modules on another core
+    while this process goes on.
     """
 
     name = "processes"
     shares_filesystem = True
+    affinity = True
 
     def __init__(self, workers: int, *, preload: tuple[str, ...] = ()) -> None:
         if workers < 1:
@@ -114,44 +130,59 @@ class ProcessPoolBackend:
         self.tasks = 0
         #: CPU seconds the tasks used in the workers (measured in each worker).
         self.worker_cpu_s = 0.0
-        self._pool: ProcessPoolExecutor | None = None
+        self._pools: list[ProcessPoolExecutor] = []
+        self._busy: list[int] = [0] * workers
         self._lock = threading.Lock()
         self._starter: threading.Thread | None = None
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _executors(self) -> list[ProcessPoolExecutor]:
         with self._lock:
-            if self._pool is None:
+            if not self._pools:
                 # forkserver: workers fork from a clean server process that imported
                 # ``preload`` once (no threads or event loop of ours copied into them)
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(list(self.preload))
-                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-            return self._pool
+                self._pools = [
+                    ProcessPoolExecutor(max_workers=1, mp_context=context)
+                    for _ in range(self.workers)
+                ]
+            return self._pools
 
     def prestart(self) -> None:
-        if self._starter is None and self._pool is None:
+        if self._starter is None and not self._pools:
             self._starter = threading.Thread(
                 target=self._start_workers, name="omninode-workers-start", daemon=True
             )
             self._starter.start()
 
     def _start_workers(self) -> None:
-        pool = self._executor()
-        for _ in range(self.workers):
+        for pool in self._executors():
             pool.submit(_nothing)
 
-    async def _started(self) -> ProcessPoolExecutor:
-        """The pool, once a start-up begun by :meth:`prestart` has finished (off the loop)."""
+    async def _started(self) -> list[ProcessPoolExecutor]:
+        """The pools, once a start-up begun by :meth:`prestart` has finished (off the loop)."""
         starter = self._starter
         if starter is not None and starter.is_alive():
             await asyncio.to_thread(starter.join)
-        return self._executor()
+        return self._executors()
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        await self._started()
+        index = min(range(self.workers), key=self._busy.__getitem__)
+        return await self._run_on(index, fn, args)
+
+    async def run_pinned(self, key: int, fn: Callable[..., T], *args: Any) -> T:
+        await self._started()
+        return await self._run_on(key % self.workers, fn, args)
+
+    async def _run_on(self, index: int, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         self.tasks += 1
-        pool = await self._started()
-        loop = asyncio.get_running_loop()
-        cpu, result = await loop.run_in_executor(pool, _timed_call, fn, args)
+        self._busy[index] += 1
+        try:
+            loop = asyncio.get_running_loop()
+            cpu, result = await loop.run_in_executor(self._pools[index], _timed_call, fn, args)
+        finally:
+            self._busy[index] -= 1
         self.worker_cpu_s += cpu
         return result
 
@@ -159,15 +190,16 @@ class ProcessPoolBackend:
         starter = self._starter
         if starter is not None and starter.is_alive():
             await asyncio.to_thread(starter.join)
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        processes = list(getattr(pool, "_processes", {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            pools, self._pools = self._pools, []
+        processes = [p for pool in pools for p in getattr(pool, "_processes", {}).values()]
+        for pool in pools:
+            pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             if process.is_alive():
                 process.terminate()
-        await asyncio.to_thread(_join_all, processes)
+        if processes:
+            await asyncio.to_thread(_join_all, processes)
 
 
 def _nothing() -> None:
@@ -199,6 +231,7 @@ class DaskBackend:
 
     name = "dask"
     shares_filesystem = False
+    affinity = False  # a task goes to any worker (and is rescheduled if its worker dies)
 
     def __init__(self, address: str, *, timeout: float = 10) -> None:
         self.address = address
@@ -246,6 +279,9 @@ class DaskBackend:
         self.task_workers[str(future.key)] = str(address)
         self.worker_cpu_s += cpu
         return result  # type: ignore[no-any-return]
+
+    async def run_pinned(self, key: int, fn: Callable[..., T], *args: Any) -> T:
+        return await self.run(fn, *args)
 
     async def close(self) -> None:
         client, self._client = self._client, None

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +42,18 @@ from omninode_bridge.validation import ValidationContext
 __all__ = [
     "LoadedContract",
     "check_files",
+    "check_pinned",
+    "forget_pinned",
     "load_contract_bytes",
+    "load_contract_pinned",
     "render_and_write_package",
     "render_files",
     "render_models",
+    "render_models_pinned",
+    "render_pinned",
     "validation_context",
     "warm_up",
+    "write_package_pinned",
 ]
 
 _local = threading.local()
@@ -189,6 +195,97 @@ def check_files(spec: NodeSpec, files: list[GeneratedFile]) -> list[tuple[str, A
             report = pipeline.run_validators(item.content, context)
         reports.append((f"{spec.package_path}/{item.path}", report))
     return reports
+
+
+# -- pinned jobs ---------------------------------------------------------------------
+#
+# With worker processes of this machine (``ProcessPoolBackend``, which pins a
+# key to one worker), a contract's tasks all run in one worker, which keeps
+# the job's node spec and rendered files between stages: only the contract,
+# counts, validation reports and the package plan travel back to the client.
+
+
+@dataclass(slots=True)
+class _PinnedJob:
+    spec: NodeSpec
+    provenance: Provenance | None = None
+    files: list[GeneratedFile] = field(default_factory=list)
+
+
+#: This worker process's jobs, by key (``<run id>/<job index>``).
+_pinned: dict[str, _PinnedJob] = {}
+
+
+def _job(key: str) -> _PinnedJob:
+    job = _pinned.get(key)
+    if job is None:
+        raise GenerationError(f"job {key}: its earlier stages did not run in this worker")
+    return job
+
+
+def load_contract_pinned(key: str, raw: bytes, source: str, strict: bool) -> LoadedContract:
+    """:func:`load_contract_bytes`, keeping the node spec here (``spec`` comes back None)."""
+    loaded = load_contract_bytes(raw, source, strict)
+    if loaded.spec is None:
+        return loaded
+    _pinned[key] = _PinnedJob(loaded.spec)
+    return replace(loaded, spec=None)
+
+
+def render_models_pinned(
+    key: str, contract: Contract, provenance: Provenance, template_dir: str | None
+) -> tuple[tuple[ContractProblem, ...], int]:
+    """Stage models for a pinned job: (the schema warnings, how many files)."""
+    job = _pinned.get(key)
+    if job is None:  # the client parsed it itself
+        job = _pinned[key] = _PinnedJob(build_node_spec(contract))
+    job.provenance = provenance
+    files = _loop().run_until_complete(_renderer(template_dir, provenance).render_models(job.spec))
+    job.files.extend(files)
+    return job.spec.schema_warnings, len(files)
+
+
+def render_pinned(key: str, kind: str, template_dir: str | None) -> int:
+    """Stages validators and tests for a pinned job: how many files."""
+    job = _job(key)
+    files = render_files(kind, job.spec, _provenance(job), template_dir)
+    job.files.extend(files)
+    return len(files)
+
+
+def check_pinned(key: str) -> tuple[str, list[tuple[str, Any]]]:
+    """Stage quality for a pinned job: the node's class name and :func:`check_files`'s reports."""
+    job = _job(key)
+    return job.spec.class_name, check_files(job.spec, list(job.files))
+
+
+def write_package_pinned(
+    key: str,
+    template_dir: str | None,
+    target: tuple[str, str],
+    manifest: Manifest,
+    dry_run: bool,
+) -> PackagePlan | str:
+    """Stage package for a pinned job (:func:`render_and_write_package`); the job ends here."""
+    job = _job(key)
+    del _pinned[key]
+    return render_and_write_package(
+        job.spec, _provenance(job), template_dir, job.files, target, manifest, dry_run
+    )
+
+
+def forget_pinned(prefix: str) -> int:
+    """Drop the jobs whose key starts with ``prefix`` (a run's, when it ends); how many."""
+    keys = [k for k in _pinned if k.startswith(prefix)]
+    for k in keys:
+        del _pinned[k]
+    return len(keys)
+
+
+def _provenance(job: _PinnedJob) -> Provenance:
+    if job.provenance is None:
+        raise GenerationError("the models stage did not run for this job")
+    return job.provenance
 
 
 def warm_up() -> None:

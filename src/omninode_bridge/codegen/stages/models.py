@@ -7,7 +7,7 @@ from typing import Any
 
 from omninode_bridge.codegen.render import PackageRenderer
 from omninode_bridge.codegen.spec import build_node_spec
-from omninode_bridge.codegen.stages.compute import render_models
+from omninode_bridge.codegen.stages.compute import render_models, render_models_pinned
 from omninode_bridge.codegen.stages.state import GENERATOR_VERSION, Job, Run, required
 from omninode_bridge.codegen.template_manager import TemplateManager, TemplateType
 from omninode_bridge.codegen.writer import Provenance
@@ -39,6 +39,11 @@ async def models(run: Run, job: Job, manager: TemplateManager) -> Mapping[str, A
         correlation_id=run.correlation_id,
         contract_path=str(contract.source_path or ""),
     )
+    if job.pin is not None:  # the worker that parsed it keeps spec and files
+        job.schema_warnings, count = await run.offload_pinned(
+            job, render_models_pinned, job.pin, contract, provenance, run.template_dir
+        )
+        return {"files": count}
     if run.remote is not None:
         job.provenance = provenance
         job.spec, files = await run.offload(render_models, contract, provenance, run.template_dir)

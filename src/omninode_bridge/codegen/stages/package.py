@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from omninode_bridge.codegen.results import PackageResult
-from omninode_bridge.codegen.stages.compute import render_and_write_package
+from omninode_bridge.codegen.stages.compute import render_and_write_package, write_package_pinned
 from omninode_bridge.codegen.stages.state import GENERATOR_VERSION, Job, Run, render, required
 from omninode_bridge.codegen.writer import (
     MANIFEST_NAME,
@@ -42,7 +42,20 @@ async def package(run: Run, job: Job) -> Mapping[str, Any]:
         service_name=contract.service_name,
         version_dir=contract.version.package_dir,
     )
-    if run.remote is not None and run.remote.shares_filesystem:
+    if job.pin is not None:  # its worker renders, plans and writes: the plan comes back
+        outcome = await run.offload_pinned(
+            job,
+            write_package_pinned,
+            job.pin,
+            run.template_dir,
+            (str(root), manifest_path),
+            manifest,
+            run.dry_run,
+        )
+        if isinstance(outcome, str):
+            raise GenerationError(outcome)
+        plan: PackagePlan = outcome
+    elif run.remote is not None and run.remote.shares_filesystem:
         # a worker of this machine renders, plans and writes: only the plan comes back
         outcome = await run.offload(
             render_and_write_package,
@@ -56,7 +69,7 @@ async def package(run: Run, job: Job) -> Mapping[str, Any]:
         )
         if isinstance(outcome, str):
             raise GenerationError(outcome)
-        plan: PackagePlan = outcome
+        plan = outcome
     else:
         job.files.extend(await render(run, job, "package"))
         plan = write_package(root, manifest_path, job.files, manifest, dry_run=run.dry_run)

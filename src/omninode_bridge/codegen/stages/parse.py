@@ -12,7 +12,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from omninode_bridge.codegen.spec import build_node_spec
-from omninode_bridge.codegen.stages.compute import LoadedContract, load_contract_bytes
+from omninode_bridge.codegen.stages.compute import (
+    LoadedContract,
+    load_contract_bytes,
+    load_contract_pinned,
+)
 from omninode_bridge.codegen.stages.state import (
     GENERATOR_VERSION,
     Job,
@@ -43,8 +47,16 @@ async def parse(run: Run, job: Job) -> Mapping[str, Any]:
         job.fresh = fresh_by_source(run, job)
         if job.fresh is not None:
             return {"valid": True, "node": job.fresh.class_name, "fresh": True}
-        if run.remote is not None:  # YAML, validation and model derivation in a worker
+        if run.pinned:  # the worker keeps the node spec for the job's later stages
+            key = run.pin_key(job)
+            loaded = await run.offload_pinned(
+                job, load_contract_pinned, key, raw, str(job.path), run.strict
+            )
+            if loaded.contract is not None and loaded.spec_error is None:
+                job.pin = key
+        elif run.remote is not None:  # YAML, validation and model derivation in a worker
             loaded = await run.offload(load_contract_bytes, raw, str(job.path), run.strict)
+        if loaded is not None:
             if loaded.contract is None:
                 job.problems.extend(loaded.problems)
                 if not job.problems:
@@ -75,7 +87,7 @@ async def parse(run: Run, job: Job) -> Mapping[str, Any]:
         spec_error = loaded.spec_error if loaded is not None else None
         try:
             if loaded is not None and spec_error is None:
-                job.spec = loaded.spec
+                job.spec = loaded.spec  # None when pinned: the worker keeps it
             elif spec_error is None:
                 job.spec = build_node_spec(contract)
         except GenerationError as exc:

@@ -14,7 +14,7 @@ from typing import Any
 from omninode_bridge import __version__
 from omninode_bridge.codegen.render import PackageRenderer
 from omninode_bridge.codegen.spec import NodeSpec
-from omninode_bridge.codegen.stages.compute import render_files
+from omninode_bridge.codegen.stages.compute import render_files, render_pinned
 from omninode_bridge.codegen.writer import GeneratedFile, Manifest, PackagePlan, Provenance
 from omninode_bridge.contracts import Contract
 from omninode_bridge.contracts.problems import ContractProblem
@@ -29,6 +29,7 @@ __all__ = [
     "index_key",
     "package_key",
     "render",
+    "render_stage",
     "required",
 ]
 
@@ -53,6 +54,10 @@ class Job:
     provenance: Provenance | None = None
     files: list[GeneratedFile] = field(default_factory=list)
     plan: PackagePlan | None = None
+    #: Where the job's spec and files live when a worker process of this
+    #: machine keeps them between stages (its key there), else None: then
+    #: ``spec`` and ``files`` are here.
+    pin: str | None = None
     written: bool = False
     validations: list[tuple[str, ValidationResult]] = field(default_factory=list)
 
@@ -82,6 +87,9 @@ class Run:
     template_dir: str | None = None
     #: Whether the quality stage's validators may run remotely (the default set).
     remote_quality: bool = False
+    #: Whether jobs parsed in a worker stay pinned to it (worker processes of
+    #: this machine, default validation): see :attr:`Job.pin`.
+    pinned: bool = False
     #: Tasks this run handed to ``remote``.
     remote_tasks: int = 0
 
@@ -89,6 +97,25 @@ class Run:
         """Run ``fn(*args)`` on the remote backend (a worker process or Dask worker)."""
         self.remote_tasks += 1
         return await self.remote.run(fn, *args)
+
+    async def offload_pinned(self, job: Job, fn: Any, *args: Any) -> Any:
+        """Run ``fn(*args)`` on the worker that keeps ``job`` (see :attr:`Job.pin`)."""
+        self.remote_tasks += 1
+        return await self.remote.run_pinned(job.index, fn, *args)
+
+    def pin_key(self, job: Job) -> str:
+        """The key of ``job``'s state in its worker."""
+        return f"{self.session_id}/{job.index}"
+
+
+async def render_stage(run: Run, job: Job, kind: str) -> int:
+    """Stage ``kind`` (validators, tests) renders its files for ``job``; how many."""
+    if job.pin is not None:
+        count: int = await run.offload_pinned(job, render_pinned, job.pin, kind, run.template_dir)
+        return count
+    files = await render(run, job, kind)
+    job.files.extend(files)
+    return len(files)
 
 
 async def render(run: Run, job: Job, kind: str) -> list[GeneratedFile]:

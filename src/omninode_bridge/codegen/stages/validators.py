@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from omninode_bridge.codegen.stages.state import Job, Run, render
+from omninode_bridge.codegen.stages.state import Job, Run, render_stage
 
 __all__ = ["validators"]
 
@@ -13,6 +13,4 @@ __all__ = ["validators"]
 async def validators(run: Run, job: Job) -> Mapping[str, Any]:
     if job.fresh is not None:
         return {"skipped": "fresh"}
-    files = await render(run, job, "validators")
-    job.files.extend(files)
-    return {"files": len(files)}
+    return {"files": await render_stage(run, job, "validators")}
