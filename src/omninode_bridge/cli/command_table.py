@@ -24,6 +24,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "omninode_bridge.cli.generate",
         "Generate ONEX node packages from contracts or a PRD.",
     ),
+    "models": (
+        "omninode_bridge.cli.models",
+        "Write a pydantic v2 module per JSON Schema file (the node packages' models).",
+    ),
     "mixins": (
         "omninode_bridge.cli.mixins",
         "Mixin learning from the store's generation outcomes.",

@@ -15,22 +15,64 @@ The pipeline that runs these as six executor stages is
 
 from __future__ import annotations
 
-from omninode_bridge.codegen.checks import CheckResult, run_package_checks
-from omninode_bridge.codegen.render import TEMPLATE_IDS, PackageRenderer, TemplateRenderer
-from omninode_bridge.codegen.schema_models import EnumSpec, FieldSpec, ModelSpec, SchemaTranslator
-from omninode_bridge.codegen.spec import NodeSpec, OperationSpec, build_node_spec
-from omninode_bridge.codegen.writer import (
-    MANIFEST_NAME,
-    FileAction,
-    FileOwner,
-    FilePlan,
-    GeneratedFile,
-    Manifest,
-    PackagePlan,
-    PackageWriter,
-    Provenance,
-    is_fresh,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from omninode_bridge.codegen.checks import CheckResult, run_package_checks
+    from omninode_bridge.codegen.render import TEMPLATE_IDS, PackageRenderer, TemplateRenderer
+    from omninode_bridge.codegen.schema_models import (
+        EnumSpec,
+        FieldSpec,
+        ModelSpec,
+        SchemaTranslator,
+    )
+    from omninode_bridge.codegen.spec import NodeSpec, OperationSpec, build_node_spec
+    from omninode_bridge.codegen.writer import (
+        MANIFEST_NAME,
+        FileAction,
+        FileOwner,
+        FilePlan,
+        GeneratedFile,
+        Manifest,
+        PackagePlan,
+        PackageWriter,
+        Provenance,
+        is_fresh,
+    )
+
+#: Exported name -> the submodule defining it. Imported on first use, so importing
+#: one submodule (``omninode models`` needs only the translator) does not load
+#: the pipeline, the contracts and the quality checks.
+_EXPORTS: dict[str, str] = {
+    "CheckResult": "checks",
+    "run_package_checks": "checks",
+    "TEMPLATE_IDS": "render",
+    "PackageRenderer": "render",
+    "TemplateRenderer": "render",
+    "EnumSpec": "schema_models",
+    "FieldSpec": "schema_models",
+    "ModelSpec": "schema_models",
+    "SchemaTranslator": "schema_models",
+    "NodeSpec": "spec",
+    "OperationSpec": "spec",
+    "build_node_spec": "spec",
+    **dict.fromkeys(
+        (
+            "MANIFEST_NAME",
+            "FileAction",
+            "FileOwner",
+            "FilePlan",
+            "GeneratedFile",
+            "Manifest",
+            "PackagePlan",
+            "PackageWriter",
+            "Provenance",
+            "is_fresh",
+        ),
+        "writer",
+    ),
+}
 
 __all__ = [
     "MANIFEST_NAME",
@@ -56,3 +98,13 @@ __all__ = [
     "is_fresh",
     "run_package_checks",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The exported name ``name``, importing its submodule on first use."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -24,22 +24,14 @@ Package layout, relative to ``<out>/<service_name>/``::
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from omninode_bridge.codegen.examples import matching_string
+from omninode_bridge.codegen.model_source import enum_context, model_module_context
 from omninode_bridge.codegen.naming import snake_case
-from omninode_bridge.codegen.schema_helpers import HELPERS, helper_closure
-from omninode_bridge.codegen.schema_models import MISSING, EnumSpec, FieldSpec, ModelSpec
-from omninode_bridge.codegen.sources import (
-    annotated_name,
-    docstring,
-    field_kwargs,
-    import_block,
-    literal,
-    wrap_lines,
-)
+from omninode_bridge.codegen.schema_models import MISSING, EnumSpec, ModelSpec
+from omninode_bridge.codegen.sources import docstring, import_block, literal
 from omninode_bridge.codegen.spec import NodeSpec
 from omninode_bridge.codegen.writer import FileOwner, GeneratedFile, Provenance
 from omninode_bridge.contracts.serialize import dump_contract
@@ -216,92 +208,26 @@ class PackageRenderer:
 # -- contexts -------------------------------------------------------------------
 
 
-def _fitted(source: str, *, column: int, indent: int) -> str:
-    """A value's source laid out to pass ruff whatever the contract put in it.
-
-    A plain literal (string, list, dict) that is too long for its line or holds
-    non-ASCII characters is emitted again by :func:`literal`: ASCII only,
-    wrapped in parentheses when long. Any other source is kept as it is.
-    """
-    if column + len(source) + 1 <= 100 and source.isascii():
-        return source
-    try:
-        value = ast.literal_eval(source)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return source
-    if not isinstance(value, str | list | dict):
-        return source
-    return literal(value, indent=indent, column=column)
-
-
-def _field_context(spec: FieldSpec) -> dict[str, object]:
-    constraints = spec.constraints
-    if spec.validate_default:
-        constraints = (*constraints, ("validate_default", "True"))
-    default = spec.default if not spec.required else None
-    return {
-        "name": spec.name,
-        "annotation": spec.annotation,
-        "head": annotated_name(spec.name, spec.annotation, indent=4),
-        "kwargs": field_kwargs(
-            default=None if default is None else _fitted(default, column=16, indent=8),
-            alias=spec.alias,
-            constraints=[
-                (key, _fitted(value, column=9 + len(key), indent=8)) for key, value in constraints
-            ],
-            description=spec.description,
-            indent=8,
-        ),
-    }
-
-
 def _model_module_context(
     spec: NodeSpec, module: str, models: Sequence[ModelSpec]
 ) -> dict[str, object]:
-    imports = {"pydantic:BaseModel", "pydantic:ConfigDict"}
     local: dict[str, set[str]] = {}
     defined = {m.name for m in models}
-    helpers = helper_closure({h for m in models for h in m.helpers})
-    for name in helpers:
-        imports.update(HELPERS[name].imports)
     for model in models:
-        imports.update(model.imports)
-        if model.fields:
-            imports.add("pydantic:Field")
         if model.enum_refs:
             local.setdefault("..enums", set()).update(model.enum_refs)
         for ref in model.model_refs:
             if ref not in defined:
                 local.setdefault(f".{spec.model(ref).module}", set()).add(ref)
-    return {
-        "module_doc": f"Models of {spec.class_name} ({module.removeprefix('model_')}).",
-        "imports": import_block(imports, local=local),
-        "helpers": [
-            "\n".join(wrap_lines(HELPERS[name].source.rstrip("\n").split("\n"), indent=0))
-            for name in helpers
-        ],
-        "models": [
-            {
-                "name": m.name,
-                "doc": docstring(m.description, indent=4),
-                "extra": m.extra_policy,
-                "fields": [_field_context(f) for f in m.fields],
-                "class_lines": wrap_lines(m.class_lines, indent=4),
-            }
-            for m in models
-        ],
-    }
+    return model_module_context(
+        models,
+        module_doc=f"Models of {spec.class_name} ({module.removeprefix('model_')}).",
+        local=local,
+    )
 
 
 def _enum_context(enum: EnumSpec) -> dict[str, object]:
-    return {
-        "name": enum.name,
-        "doc": docstring(enum.description, indent=4),
-        "members": [
-            (member, literal(value, indent=4, column=7 + len(member)))
-            for member, value in enum.members
-        ],
-    }
+    return enum_context(enum)
 
 
 def _runtime_context(spec: NodeSpec) -> dict[str, object]:

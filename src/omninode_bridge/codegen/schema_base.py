@@ -35,10 +35,15 @@ class TranslatorBase(ABC):
     """
 
     def __init__(
-        self, *, definitions: Mapping[str, object] | None = None, source: str = ""
+        self,
+        *,
+        definitions: Mapping[str, object] | None = None,
+        source: str = "",
+        origin: str = "the contract",
     ) -> None:
         self._definitions = dict(definitions or {})
         self._source = source
+        self.origin = origin
         self.models: dict[str, ModelSpec] = {}
         self.enums: dict[str, EnumSpec] = {}
         self.warnings: list[SchemaWarning] = []

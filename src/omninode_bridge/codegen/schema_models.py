@@ -68,6 +68,8 @@ class SchemaTranslator(ObjectModels, ReferenceResolver, ContainerTypes, ScalarTy
     Args:
         definitions: The contract's named schemas, the targets of local ``$ref``.
         source: Where the schemas came from, for error messages.
+        origin: What the models were generated from, for the docstring of a
+            model whose schema has no ``description`` (``the contract``).
     """
 
     def add_model(

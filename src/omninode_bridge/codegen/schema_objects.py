@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import jsonschema
-import referencing.exceptions
-
 from omninode_bridge.codegen.naming import pascal_case
 from omninode_bridge.codegen.schema_base import TranslatorBase
 from omninode_bridge.codegen.schema_names import python_field_names
@@ -80,7 +77,7 @@ class ObjectModels(TranslatorBase):
         for info in infos:
             owner.absorb(info)
         lines, extra = self._object_rules(name, schema, fields, owner, module, path)
-        description = str(schema.get("description") or f"{name} generated from the contract.")
+        description = str(schema.get("description") or f"{name} generated from {self.origin}.")
         return ModelSpec(
             name=name,
             module=module,
@@ -277,6 +274,10 @@ def _default_is_valid(
     schema: Mapping[str, object], value: Json, definitions: Mapping[str, object]
 ) -> bool:
     """Whether ``value`` satisfies ``schema`` (a JSON Schema validator never checks defaults)."""
+    # imported here: only schemas with defaults pay for jsonschema (``omninode models`` start-up)
+    import jsonschema
+    import referencing.exceptions
+
     document = {**schema, "$defs": dict(definitions), "definitions": dict(definitions)}
     try:
         validator = jsonschema.Draft202012Validator(
