@@ -232,7 +232,7 @@ def schema_module(
     text = template.render({"header": header, **context}).rstrip() + "\n"
     warnings = []
     for w in translator.warnings:
-        line = _line(lines, w.path)
+        line = _line(lines, f"{w.path}.{w.keyword}")
         where = f"{path}:{line}" if line is not None else str(path)
         warnings.append(f"{where}: {w}")
     return SchemaModule(
