@@ -2,20 +2,35 @@
 
 The cases are ``tests/codegen/schema_cases/*.json``: an object schema and
 instances whose validity the ``jsonschema`` Draft 2020-12 validator decides,
-formats enforced (the oracle). Measured in one run, for our generator and for
-datamodel-code-generator (default options and ``--field-constraints``):
+formats enforced (the oracle). Measured in one run, for our generator run two
+ways and for datamodel-code-generator (default options and
+``--field-constraints``):
 
+* ``ours_models_cli``: ``omninode models DIR --out OUT`` on the folder of
+  schema files, one module per schema: the like-for-like job of
+  ``datamodel-codegen --input DIR``;
+* ``ours_generate``: ``omninode generate DIR --out OUT`` on contracts wrapping
+  each schema as ``input_state``: a complete node package per contract
+  (20 files, quality checks, run recorded), timed for information;
 * ``agreement``: instances where "the model validates it" equals the
   oracle's verdict, per case and in total;
 * ``generated`` / ``imported``: cases whose module was written / imports;
 * ``mypy_clean``: cases whose generated modules pass ``mypy --strict``
   (one mypy process per generator over all its modules);
-* ``generation_s``: wall time of the CLI as a user runs it on all cases at
-  once: ``omninode generate DIR --out OUT`` on contracts wrapping each schema
-  as ``input_state``, and ``datamodel-codegen --input DIR ...`` on the
-  schema files, with its CPU seconds (``generation_cpu_s``, user + system,
-  steadier than wall time on a shared machine); ``peer_over_ours_*`` are the
-  ratios (above 1: ours is faster).
+* ``same_classes_as_generate``: cases whose ``omninode models`` module
+  defines exactly the classes (AST, docstrings aside, the package's root
+  prefix renamed to ``Model``) of the package's ``models/`` and ``enums/``
+  (its output, request and operation classes aside): the same code;
+* ``generation_s`` / ``generation_cpu_s``: wall and CPU seconds (user +
+  system, steadier than wall time on a shared machine) of the CLI as a user
+  runs it on all cases at once. The like-for-like commands (``omninode
+  models`` and both peer runs, same schema folder) run ``ROUNDS`` times,
+  interleaved, and report the median (every sample in
+  ``generation_samples``); ``omninode generate`` runs once.
+  ``peer_over_models_cli_s`` is the peer's wall seconds over ``omninode
+  models``'s, ``peer_over_models_cli_cpu_s`` the same for CPU seconds, and
+  ``peer_over_generate_s`` / ``peer_over_generate_cpu_s`` the peer's over
+  ``omninode generate``'s (above 1: ours is faster).
 
 The peer is skipped, with a note, when ``datamodel-codegen`` is not installed
 (``pip install -e '.[bench]'``).
@@ -25,10 +40,13 @@ Run: ``python3 benchmarks/run.py --only schema_fidelity`` (or this file).
 
 from __future__ import annotations
 
+import ast
 import importlib
 import json
+import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,6 +60,8 @@ import jsonschema
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "codegen" / "schema_cases"
 _BIN = Path(sys.executable).parent
+#: Runs of each like-for-like command (``omninode models``, the peer's two), interleaved.
+ROUNDS = 3
 
 
 def load_cases() -> dict[str, dict[str, Any]]:
@@ -93,9 +113,9 @@ def _timed(command: list[str], cwd: Path) -> tuple[float, float, subprocess.Comp
     return seconds, _cpu() - cpu, done
 
 
-def generate_ours(cases: dict[str, dict[str, Any]], work: Path) -> dict[str, Any]:
+def generate_package(cases: dict[str, dict[str, Any]], work: Path) -> dict[str, Any]:
     """``omninode generate`` on one contract per case; ``{case: module path}`` and timing."""
-    source, out = work / "contracts", work / "ours"
+    source, out = work / "contracts", work / "ours_generate"
     source.mkdir()
     for name, case in cases.items():
         (source / f"{name}.yaml").write_text(contract_text(name, case["schema"]), "utf-8")
@@ -108,26 +128,73 @@ def generate_ours(cases: dict[str, dict[str, Any]], work: Path) -> dict[str, Any
             "root": out, "modules": modules, "package": True, "cpu": cpu}  # fmt: skip
 
 
-def generate_peer(
-    cases: dict[str, dict[str, Any]], work: Path, *, extra: list[str], label: str
-) -> dict[str, Any] | None:
-    """``datamodel-codegen`` on a folder of the schema files."""
-    tool = _tool("datamodel-codegen")
-    if tool is None:
-        return None
-    source, out = work / f"{label}_schemas", work / label
+def schema_folder(cases: dict[str, dict[str, Any]], work: Path) -> Path:
+    """One ``<case>.json`` schema file per case: the input of the like-for-like commands."""
+    source = work / "schemas"
     source.mkdir()
     for name, case in cases.items():
         (source / f"{name}.json").write_text(json.dumps(case["schema"]), "utf-8")
-    command = [
+    return source
+
+
+def models_cli_command(source: Path, out: Path) -> list[str]:
+    """``omninode models DIR --out OUT`` (root class ``Model``, as the peer's ``--class-name``)."""
+    return [_tool("omninode") or "omninode", "models", str(source), "--out", str(out)]
+
+
+def peer_command(source: Path, out: Path, extra: list[str]) -> list[str] | None:
+    """``datamodel-codegen`` on the folder of schema files (``None``: not installed)."""
+    tool = _tool("datamodel-codegen")
+    if tool is None:
+        return None
+    return [
         tool, "--input", str(source), "--input-file-type", "jsonschema", "--output", str(out),
         "--output-model-type", "pydantic_v2.BaseModel", "--target-python-version", "3.11",
         "--class-name", "Model", *extra,
     ]  # fmt: skip
-    seconds, cpu, done = _timed(command, work)
-    modules = {name: out / f"{name}.py" for name in cases}
-    return {"seconds": seconds, "returncode": done.returncode, "log": done.stderr[-2000:],
-            "root": out, "modules": modules, "package": False, "cpu": cpu}  # fmt: skip
+
+
+def like_for_like(
+    cases: dict[str, dict[str, Any]], work: Path, source: Path, rounds: int
+) -> dict[str, dict[str, Any] | None]:
+    """Run ``omninode models`` and the peer's two commands ``rounds`` times, interleaved.
+
+    Each label's run reports the median wall and CPU seconds over its rounds
+    (all samples kept) and the modules of its last round.
+    """
+    builders = {
+        "ours_models_cli": lambda out: models_cli_command(source, out),
+        "peer": lambda out: peer_command(source, out, []),
+        "peer_field_constraints": lambda out: peer_command(source, out, ["--field-constraints"]),
+    }
+    samples: dict[str, list[tuple[float, float]]] = {label: [] for label in builders}
+    last: dict[str, tuple[Path, subprocess.CompletedProcess[str]]] = {}
+    for index in range(rounds):
+        for label, build in builders.items():
+            out = work / f"{label}_{index}"
+            command = build(out)
+            if command is None:
+                continue
+            seconds, cpu, done = _timed(command, work)
+            samples[label].append((seconds, cpu))
+            last[label] = (out, done)
+    runs: dict[str, dict[str, Any] | None] = {}
+    for label in builders:
+        if label not in last:
+            runs[label] = None
+            continue
+        out, done = last[label]
+        runs[label] = {
+            "seconds": statistics.median(s for s, _ in samples[label]),
+            "cpu": statistics.median(c for _, c in samples[label]),
+            "samples": samples[label],
+            "returncode": done.returncode,
+            "log": done.stderr[-2000:],
+            "root": out,
+            "modules": {name: out / f"{name}.py" for name in cases},
+            "package": False,
+        }
+    return runs
 
 
 def _load_model(root: Path, module_path: Path, pick: Callable[[Any], Any]) -> Any:
@@ -147,14 +214,75 @@ def _ours_model(module: Any) -> Any:
     )
 
 
-def _peer_model(module: Any) -> Any:
+def _root_model(module: Any) -> Any:
+    """The root model of a one-module-per-schema generator (``--class-name Model``)."""
     return module.Model
+
+
+def _classes(path: Path) -> dict[str, str]:
+    """Class name -> its AST without its docstring."""
+    found: dict[str, str] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ClassDef):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                node.body = node.body[1:]
+            found[node.name] = ast.dump(node)
+    return found
+
+
+def same_classes(package_run: dict[str, Any], models_run: dict[str, Any]) -> dict[str, bool]:
+    """Per case: ``omninode models`` defines exactly the package's model and enum classes.
+
+    The package's root is ``ModelFid<Case>Input`` (nested ``ModelFid<Case>Input<X>``,
+    enums ``EnumFid<Case>Input<X>``); ``omninode models`` names it ``Model``
+    (``Model<X>``, ``Enum<X>``): the prefix is renamed before comparing. The
+    package's own output, request and operation classes are left out.
+    """
+    result: dict[str, bool] = {}
+    for name, module in models_run["modules"].items():
+        package_module = package_run["modules"][name]
+        if not module.exists() or not package_module.exists():
+            result[name] = False
+            continue
+        version = package_module.parents[1]
+        root = next(
+            n for n in _classes(package_module) if n.startswith("Model") and n.endswith("Input")
+        )
+        infix, base = root.removeprefix("Model"), root.removeprefix("Model").removesuffix("Input")
+        own = {f"Model{base}Output", f"Model{base}Request", f"Enum{base}Operation"}
+        pattern = re.compile(rf"\b(Model|Enum){re.escape(infix)}")
+        package: dict[str, str] = {}
+        for path in sorted([*version.glob("models/*.py"), *version.glob("enums/*.py")]):
+            for cls, dump in _classes(path).items():
+                if cls not in own:
+                    package[pattern.sub(r"\1", cls)] = pattern.sub(r"\1", dump)
+        result[name] = _classes(module) == package
+    return result
 
 
 def score(
     cases: dict[str, dict[str, Any]], run: dict[str, Any], pick: Callable[[Any], Any]
 ) -> dict[str, Any]:
-    """Per case: generated, imported, agreement with the oracle."""
+    """Per case: generated, imported, agreement with the oracle.
+
+    The generators' modules share names (``all_of_refs``...): the modules a run
+    imported are dropped from ``sys.modules`` afterwards, so the next run
+    imports its own.
+    """
+    importlib.invalidate_caches()
+    try:
+        return _score(cases, run, pick)
+    finally:
+        root = str(run["root"])
+        for name, module in list(sys.modules.items()):
+            if (getattr(module, "__file__", None) or "").startswith(root + "/"):
+                del sys.modules[name]
+
+
+def _score(
+    cases: dict[str, dict[str, Any]], run: dict[str, Any], pick: Callable[[Any], Any]
+) -> dict[str, Any]:
     per_case: dict[str, Any] = {}
     for name, case in cases.items():
         path = run["modules"][name]
@@ -223,38 +351,58 @@ def _summary(
     }
 
 
+def _scored(
+    cases: dict[str, dict[str, Any]], run: dict[str, Any], pick: Callable[[Any], Any]
+) -> dict[str, Any]:
+    per_case = score(cases, run, pick)
+    clean = mypy_clean(run, cases)
+    for name, ok in clean.items():
+        per_case[name]["mypy_clean"] = ok
+    summary = _summary(per_case, clean, run)
+    summary["exit_code"] = run["returncode"]
+    if "samples" in run:
+        summary["generation_samples"] = [
+            {"wall_s": round(s, 3), "cpu_s": round(c, 3)} for s, c in run["samples"]
+        ]
+    if run["returncode"]:
+        summary["log"] = run["log"]
+    return summary
+
+
 def run(quick: bool = False) -> dict[str, Any]:
-    """Measure ours and the peer on every case (``quick``: the first 15 cases)."""
+    """Measure ours (``omninode models``, ``omninode generate``) and the peer on every case.
+
+    ``quick``: the first 15 cases, one round.
+    """
     cases = load_cases()
     if quick:
         cases = dict(list(cases.items())[:15])
+    rounds = 1 if quick else ROUNDS
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="omninode-fidelity-") as tmp:
         work = Path(tmp)
-        ours = generate_ours(cases, work)
-        per_case = score(cases, ours, _ours_model)
-        clean = mypy_clean(ours, cases)
-        for name, ok in clean.items():
-            per_case[name]["mypy_clean"] = ok
-        results["ours"] = _summary(per_case, clean, ours)
-        results["ours"]["exit_code"] = ours["returncode"]
-        if ours["returncode"]:
-            results["ours"]["log"] = ours["log"]
-        for label, extra in (("peer", []), ("peer_field_constraints", ["--field-constraints"])):
-            peer = generate_peer(cases, work, extra=extra, label=label)
+        runs = like_for_like(cases, work, schema_folder(cases, work), rounds)
+        package = generate_package(cases, work)
+        models = runs["ours_models_cli"]
+        assert models is not None  # omninode is always there
+        results["ours_models_cli"] = _scored(cases, models, _root_model)
+        same = same_classes(package, models)
+        results["ours_models_cli"]["same_classes_as_generate"] = sum(same.values())
+        for name, ok in same.items():
+            results["ours_models_cli"]["per_case"][name]["same_classes_as_generate"] = ok
+        results["ours_generate"] = _scored(cases, package, _ours_model)
+        for label in ("peer", "peer_field_constraints"):
+            peer = runs[label]
             if peer is None:
                 results[label] = {"skipped": "datamodel-codegen is not installed (.[bench])"}
                 continue
-            peer_cases = score(cases, peer, _peer_model)
-            peer_clean = mypy_clean(peer, cases)
-            for name, ok in peer_clean.items():
-                peer_cases[name]["mypy_clean"] = ok
-            results[label] = _summary(peer_cases, peer_clean, peer)
+            results[label] = _scored(cases, peer, _root_model)
     if "generation_s" in results.get("peer", {}):
-        for key in ("generation_s", "generation_cpu_s"):
-            results[f"peer_over_ours_{key}"] = round(
-                results["peer"][key] / max(results["ours"][key], 1e-9), 2
-            )
+        for ours, short in (("ours_models_cli", "models_cli"), ("ours_generate", "generate")):
+            for key, suffix in (("generation_s", "s"), ("generation_cpu_s", "cpu_s")):
+                results[f"peer_over_{short}_{suffix}"] = round(
+                    results["peer"][key] / max(results[ours][key], 1e-9), 2
+                )
     return results
 
 

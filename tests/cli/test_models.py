@@ -232,6 +232,11 @@ GOOD = '{"type": "object", "properties": {"a": {"type": "string"}}}'
         ("broken.yaml", "type: object\nproperties: [\n", "broken.yaml:3"),
         ("unknown.json", '{"properties": {"a": {"type": "wat"}}}', "$.properties.a.type"),
         ("ref.json", '{"properties": {"a": {"$ref": "x.json#/a"}}}', "$.properties.a.$ref"),
+        ("meta.json", '{"required": "a", "properties": {}}', "$.required"),
+        ("anyof.json", '{"properties": {"a": {"anyOf": 5}}}', "$.properties.a.anyOf"),
+        ("regex.json", '{"properties": {"a": {"pattern": "("}}}', "$.properties.a.pattern"),
+        ("keys.json", '{"patternProperties": {"(": {}}}', "$.patternProperties.("),
+        ("bounds.json", '{"properties": {"a": {"minLength": 3, "maxLength": 1}}}', "minLength"),
     ],
 )
 def test_bad_schema_exits_2_naming_the_file_and_writes_nothing(
@@ -247,6 +252,20 @@ def test_bad_schema_exits_2_naming_the_file_and_writes_nothing(
     assert name in result.stderr and expected in result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_older_drafts_are_accepted(tmp_path: Path) -> None:
+    draft4 = '{"properties": {"a": {"type": "integer", "minimum": 1, "exclusiveMinimum": true}}}'
+    draft7 = (
+        '{"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",'
+        ' "definitions": {"p": {"type": "object", "properties": {"x": {"type": "string"}}}},'
+        ' "properties": {"p": {"$ref": "#/definitions/p"}}}'
+    )
+    _write(tmp_path, "draft4.json", draft4)
+    _write(tmp_path, "draft7.json", draft7)
+    result = _invoke(str(tmp_path), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {"draft4.py", "draft7.py"}
 
 
 def test_missing_path_clashing_module_names_and_bad_class_name_exit_2(tmp_path: Path) -> None:

@@ -24,13 +24,14 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from omninode_bridge import __version__
 from omninode_bridge.codegen.model_source import model_module_context
 from omninode_bridge.codegen.schema_models import SchemaTranslator
 from omninode_bridge.codegen.sources import docstring
 from omninode_bridge.errors import GenerationError
+from omninode_bridge.schema_values import schema_problems
 
 if TYPE_CHECKING:
     import jinja2
@@ -175,6 +176,48 @@ def read_schema(path: Path) -> tuple[Mapping[str, object], Mapping[str, int], st
     return data, lines, hashlib.sha256(raw).hexdigest()
 
 
+def meta_schema_problem(schema: Mapping[str, object]) -> tuple[str, str] | None:
+    """Where and why ``schema`` breaks its meta-schema, or ``None`` when it is valid.
+
+    The meta-schema is the one its ``$schema`` names. Without ``$schema``, a
+    schema that Draft 7, Draft 2020-12 or Draft 4 accepts is valid (Draft 7
+    first: the cheapest to check; 2020-12 keywords are checked by the
+    translator), and the message is Draft 2020-12's.
+    """
+    import jsonschema  # imported here: JSON Schema files only, after the cheap checks
+
+    if "$schema" in schema:
+        drafts: list[Any] = [jsonschema.validators.validator_for(schema)]
+    else:
+        drafts = [
+            jsonschema.Draft7Validator,
+            jsonschema.Draft202012Validator,
+            jsonschema.Draft4Validator,
+        ]
+    if any(_meta_validator(draft).is_valid(schema) for draft in drafts):
+        return None
+    reference = drafts[0] if len(drafts) == 1 else jsonschema.Draft202012Validator
+    error = jsonschema.exceptions.best_match(_meta_validator(reference).iter_errors(schema))
+    if error is None:  # pragma: no cover - is_valid said otherwise
+        return None
+    where = ROOT_PATH + "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path
+    )
+    message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+    return where, message
+
+
+_META_VALIDATORS: dict[type, object] = {}
+
+
+def _meta_validator(draft: Any) -> Any:
+    """A validator of ``draft``'s meta-schema (built once per draft)."""
+    validator = _META_VALIDATORS.get(draft)
+    if validator is None:
+        validator = _META_VALIDATORS[draft] = draft(draft.META_SCHEMA)
+    return validator
+
+
 def _json_kind(value: object) -> str:
     if isinstance(value, bool):
         return "boolean"
@@ -215,10 +258,27 @@ def schema_module(
             cannot make Python of it (the message names the file and the path).
     """
     schema, lines, sha256 = read_schema(path)
+    meta = meta_schema_problem(schema)
+    if meta is not None:
+        field, message = meta
+        line = _line(lines, field)
+        raise GenerationError(
+            f"{path}{'' if line is None else f':{line}'}: {field}: {message}; "
+            "expected a valid JSON Schema"
+        )
+    for field, message in schema_problems(ROOT_PATH, schema):
+        line = _line(lines, field)
+        raise GenerationError(f"{path}{'' if line is None else f':{line}'}: {field}: {message}")
     translator = SchemaTranslator(
         definitions=_definitions(schema), source=str(path), origin=_comment(path.name)
     )
-    translator.add_model(class_name, schema, module=module, path=ROOT_PATH)
+    try:
+        translator.add_model(class_name, schema, module=module, path=ROOT_PATH)
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError, re.error) as exc:
+        # a schema the meta-schema would refuse ("type": 5, "required": "a"...): not a crash
+        raise GenerationError(
+            f"{path}: not a JSON Schema this generator can read ({type(exc).__name__}: {exc})"
+        ) from None
     models = list(translator.models.values())
     enums = list(translator.enums.values())
     title = " ".join(str(schema.get("title") or "").split())
