@@ -73,9 +73,7 @@ async def test_each_run_is_one_run_with_its_rows(workdir: Path) -> None:
     async with OmniNodePersistence() as store:
         runs = {run.run_id for run in await store.list_runs()}
         total = next(
-            row
-            for row in await store.get_performance_metrics_summary()
-            if row["phase"] == "total"
+            row for row in await store.get_performance_metrics_summary() if row["phase"] == "total"
         )
     assert runs == {first.correlation_id, again.correlation_id}
     assert total["execution_count"] == 2
