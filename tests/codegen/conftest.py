@@ -8,9 +8,14 @@ recording back on where it is what is tested.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _no_run_history(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OMNINODE_RECORD_HISTORY", "false")
+@pytest.fixture(scope="module", autouse=True)
+def _no_run_history() -> Iterator[None]:
+    # module scope: module-scoped fixtures that generate (test_generated_packages) come after it
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OMNINODE_RECORD_HISTORY", "false")
+        yield

@@ -230,7 +230,7 @@ def can_vote(
     *,
     environ: Mapping[str, str] | None = None,
 ) -> bool:
-    """Whether ``model`` gets a client: its API key is set, it needs none, or a recording is replayed."""
+    """Whether ``model`` gets a client: its key is set, it needs none, or a recording replays."""
     env = os.environ if environ is None else environ
     replaying = settings.cassette is not None and settings.cassette_mode is RecordMode.REPLAY
     return replaying or not _needs_key(model) or bool(_api_key(model, env))
