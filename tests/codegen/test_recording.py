@@ -156,3 +156,13 @@ async def test_a_broken_store_does_not_fail_the_run(
         result.correlation_id
     ]
     shutil.rmtree(workdir / "out")
+
+
+async def test_recording_does_not_count_as_template_cache_lookups(workdir: Path) -> None:
+    workflow = CodegenWorkflow()
+    result = await workflow.generate(EXAMPLES, workdir / "out")
+
+    assert default_store(workdir).is_file()
+    stats = workflow.template_engine.get_cache_stats()
+    assert result.cache_hit_rate is not None
+    assert stats["hit_rate"] == pytest.approx(result.cache_hit_rate)  # the run's lookups only

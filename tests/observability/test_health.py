@@ -295,3 +295,14 @@ async def test_the_quorum_is_listed_when_a_model_can_vote(
 
     assert result.status in (HealthStatus.HEALTHY, HealthStatus.DEGRADED)
     assert result.metadata["providers_reachable"] >= 1
+
+
+def test_a_status_equals_its_value_and_its_name() -> None:
+    """JSON carries ``"healthy"``; the Phase 7 guide compares with ``"HEALTHY"``."""
+    status = HealthStatus.HEALTHY
+    assert status == "healthy" and status == "HEALTHY"
+    assert "HEALTHY" == status  # noqa: SIM300 (the reflected comparison is under test)
+    assert not (status != "HEALTHY")  # noqa: SIM202 (__ne__ is under test)
+    assert status != "DEGRADED" and status != "degraded" and status != "Healthy"
+    assert status != HealthStatus.DEGRADED and status == HealthStatus("healthy")
+    assert {status: 1}[HealthStatus.HEALTHY] == 1

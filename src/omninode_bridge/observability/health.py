@@ -56,12 +56,29 @@ log = get_logger(__name__, component="health")
 
 
 class HealthStatus(str, Enum):
-    """Health of one component or of the whole system."""
+    """Health of one component or of the whole system.
+
+    A status equals its value (``"healthy"``, what JSON carries) and its name
+    (``"HEALTHY"``, as the Phase 7 guide compares: ``h.status == "HEALTHY"``).
+    """
 
     HEALTHY = "healthy"
     DEGRADED = "degraded"
     CRITICAL = "critical"
     UNKNOWN = "unknown"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, str):
+            return NotImplemented
+        if str.__eq__(self, other):
+            return True
+        return not isinstance(other, Enum) and other == self.name
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = Enum.__hash__
 
 
 @dataclass(frozen=True, slots=True)
