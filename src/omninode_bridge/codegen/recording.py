@@ -33,7 +33,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -50,14 +50,26 @@ from omninode_bridge.persistence.run_telemetry import RunTelemetry, record_run_t
 if TYPE_CHECKING:
     from omninode_bridge.codegen.results import CodegenWorkflowResult
     from omninode_bridge.codegen.template_manager import TemplateManager
-    from omninode_bridge.codegen.workflow import CodegenWorkflow
+    from omninode_bridge.engine.executor import StagedParallelExecutor
 
-__all__ = ["record_workflow_run", "recorded_by_caller", "write_run"]
+__all__ = ["RecordedWorkflow", "record_workflow_run", "recorded_by_caller", "records", "write_run"]
 
 log = get_logger(__name__, component="codegen")
 
 _CALLER_RECORDS: ContextVar[bool] = ContextVar("omninode_caller_records_run", default=False)
 _STORE_FAULTS = (OmniNodeError, SQLAlchemyError, OSError)
+
+
+class RecordedWorkflow(Protocol):
+    """What recording reads of a :class:`~omninode_bridge.codegen.workflow.CodegenWorkflow`."""
+
+    record_history: bool | None
+
+    @property
+    def template_manager(self) -> TemplateManager: ...
+
+    @property
+    def executor(self) -> StagedParallelExecutor: ...
 
 
 @contextmanager
@@ -70,7 +82,7 @@ def recorded_by_caller() -> Iterator[None]:
         _CALLER_RECORDS.reset(token)
 
 
-def records(workflow: CodegenWorkflow, result: CodegenWorkflowResult) -> bool:
+def records(workflow: RecordedWorkflow, result: CodegenWorkflowResult) -> bool:
     """Whether :func:`record_workflow_run` writes ``result`` (see the module doc).
 
     Raises:
@@ -78,11 +90,11 @@ def records(workflow: CodegenWorkflow, result: CodegenWorkflowResult) -> bool:
     """
     if result.dry_run or result.check or _CALLER_RECORDS.get():
         return False
-    wanted: bool | None = getattr(workflow, "record_history", None)
+    wanted = workflow.record_history
     return load_settings().record_history if wanted is None else wanted
 
 
-async def record_workflow_run(workflow: CodegenWorkflow, result: CodegenWorkflowResult) -> None:
+async def record_workflow_run(workflow: RecordedWorkflow, result: CodegenWorkflowResult) -> None:
     """Record a finished run of ``workflow`` in the configured store, unless it is off.
 
     Never raises for the store: a failure is logged and the run stays unrecorded.
@@ -98,7 +110,7 @@ async def record_workflow_run(workflow: CodegenWorkflow, result: CodegenWorkflow
                 workflow.template_manager,
                 workers=workflow.executor.max_parallel_tasks,
                 metrics=_collector(workflow),
-                entry=f"{type(workflow).__name__}",
+                entry=type(workflow).__name__,
             )
         finally:
             await store.close()
@@ -175,6 +187,6 @@ async def write_run(
     return telemetry
 
 
-def _collector(workflow: CodegenWorkflow) -> MetricsCollector | None:
+def _collector(workflow: RecordedWorkflow) -> MetricsCollector | None:
     metrics = workflow.executor.metrics_collector
     return metrics if isinstance(metrics, MetricsCollector) else None

@@ -195,8 +195,10 @@ async def _upsert_template_uses(store: OmniNodePersistence, rows: list[TemplateU
         )
     insert = store._insert(t)
     new = insert.excluded
-    refreshed = ("template_type", "cache_key", "file_path", "file_hash", "size_bytes")
-    refreshed += ("load_time_ms", "updated_at", "last_accessed_at")
+    refreshed = (
+        *("template_type", "cache_key", "file_path", "file_hash", "size_bytes"),
+        *("load_time_ms", "updated_at", "last_accessed_at"),
+    )
     stmt = insert.on_conflict_do_update(
         index_elements=["template_name"],
         set_={
