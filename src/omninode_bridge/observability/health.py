@@ -7,6 +7,11 @@ status: critical if any check is critical, else degraded if any is degraded,
 else healthy; unknown when no check could say anything (nothing configured).
 A check that raises or times out is critical, with the error recorded.
 
+The process-wide checker (:func:`check_system_health`), until
+:func:`configure_health_checks` attaches objects, probes what a run uses with
+the settings: the configured store, the template cache, the event bus, and
+the quorum only when a model can vote (see "embedded defaults" below).
+
 The standard checks take the objects they probe through small protocols, so
 this module imports no driver: a store with ``async ping() -> ms``
 (``OmniNodePersistence``), anything with ``get_cache_stats()``
