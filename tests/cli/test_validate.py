@@ -169,7 +169,7 @@ async def lock_package(tmp_path: Path) -> Path:
     """The generated distributed-lock node package (it has a contract.yaml)."""
     from omninode_bridge.codegen.workflow import CodegenWorkflow
 
-    result = await CodegenWorkflow().generate([LOCK_CONTRACT], tmp_path)
+    result = await CodegenWorkflow(record_history=False).generate([LOCK_CONTRACT], tmp_path)
     assert result.success
     return tmp_path
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +220,89 @@ async def test_quorum_without_a_probe_is_judged_on_client_readiness() -> None:
     assert "not probed" in one_ready.message
     off = await quorum_check(AIQuorum([], auto_register=False))()
     assert off.status is HealthStatus.HEALTHY
+
+
+# -- the process-wide checker with nothing configured: the embedded defaults, probed
+
+
+@pytest.fixture
+def embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A working folder with the embedded defaults and no quorum key; a fresh checker."""
+    from omninode_bridge.observability import health
+
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.endswith("_API_KEY") or name.startswith("OMNINODE_"):
+            monkeypatch.delenv(name)
+    health.set_health_checker(None)
+    yield health
+    health.set_health_checker(None)
+
+
+async def test_the_embedded_defaults_are_probed_and_healthy(embedded: Any, tmp_path: Path) -> None:
+    results = await embedded.check_system_health()
+
+    assert set(results) == {"database", "template_cache", "event_bus"}  # no quorum: not listed
+    assert {r.status for r in results.values()} == {HealthStatus.HEALTHY}, results
+    assert embedded.get_overall_health_status() is HealthStatus.HEALTHY
+    assert (tmp_path / ".omninode" / "omninode.db").is_file()  # the store was really opened
+    assert results["template_cache"].metadata["templates"] > 0
+
+
+async def test_a_store_that_cannot_be_opened_is_critical(
+    embedded: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    monkeypatch.setenv("OMNINODE_DATABASE_URL", f"sqlite:///{tmp_path / 'a-file' / 'x.db'}")
+
+    result = await embedded.check_component_health("database")
+
+    assert result.status is HealthStatus.CRITICAL and result.error
+
+
+async def test_a_configured_bus_that_does_not_answer_is_critical(
+    embedded: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OMNINODE_EVENT_BUS", "redis")
+    monkeypatch.setenv("OMNINODE_REDIS_URL", "redis://127.0.0.1:1/0")
+
+    result = await embedded.check_component_health("event_bus")
+
+    assert result.status is HealthStatus.CRITICAL
+
+
+async def test_a_broken_template_override_is_critical(
+    embedded: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "node_effect_v1.j2").write_text("{% if %}", encoding="utf-8")
+    monkeypatch.setenv("OMNINODE_TEMPLATE_DIR", str(tmp_path / "templates"))
+
+    result = await embedded.check_component_health("template_cache")
+
+    assert result.status is HealthStatus.CRITICAL and result.error
+
+
+async def test_the_quorum_is_listed_when_a_model_can_vote(
+    embedded: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from omninode_bridge.quorum.settings import key_variables, load_quorum_settings
+
+    monkeypatch.setenv(key_variables(load_quorum_settings())[0], "sk-test")
+
+    assert "quorum" in embedded.get_health_checker().components
+    result = await embedded.check_component_health("quorum")
+
+    assert result.status in (HealthStatus.HEALTHY, HealthStatus.DEGRADED)
+    assert result.metadata["providers_reachable"] >= 1
+
+
+def test_a_status_equals_its_value_and_its_name() -> None:
+    """JSON carries ``"healthy"``; the Phase 7 guide compares with ``"HEALTHY"``."""
+    status = HealthStatus.HEALTHY
+    assert status == "healthy" and status == "HEALTHY"
+    assert "HEALTHY" == status  # noqa: SIM300 (the reflected comparison is under test)
+    assert not (status != "HEALTHY")  # noqa: SIM202 (__ne__ is under test)
+    assert status != "DEGRADED" and status != "degraded" and status != "Healthy"
+    assert status != HealthStatus.DEGRADED and status == HealthStatus("healthy")
+    assert {status: 1}[HealthStatus.HEALTHY] == 1

@@ -68,6 +68,9 @@ class RunHistory:
     With a store, the run's analytics (stage performance, template cache,
     validations, mixin outcomes, pattern feedback, agent metrics and event
     processing) are written once at the end of the run, in one transaction.
+    The workflow's own recording (:mod:`~omninode_bridge.codegen.recording`)
+    is turned off: this history records the run, or nothing does
+    (``--no-history``).
     """
 
     def __init__(
@@ -81,6 +84,8 @@ class RunHistory:
         self.publisher = publisher
         self._console = console
         self.workflow = workflow
+        if workflow is not None:
+            workflow.record_history = False  # recorded here, never twice
         self.metrics = _metrics_of(workflow) if recorder is not None else None
         if self.metrics is not None and recorder is not None:
             self.metrics.add_sink(DatabaseMetricSink(store=recorder.store))
@@ -103,7 +108,7 @@ class RunHistory:
             settings = load_settings()
         except OmniNodeError as exc:
             warn(console, f"run history is off: {exc}")
-            return cls(None, None, console)
+            return cls(None, None, console, workflow)
         recorder: RunRecorder | None = None
         if record:
             store = OmniNodePersistence(settings.resolved_database_url)

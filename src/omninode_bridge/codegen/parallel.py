@@ -18,7 +18,9 @@ The result's ``parallelism`` (sum of step time over wall time) is always there.
 The run's analytics (performance rows with the measured speedup, template
 use, validations, mixin outcomes) are recorded in the configured store, as
 ``omninode generate`` records them, so
-``OmniNodePersistence().get_performance_metrics_summary()`` reports them.
+``OmniNodePersistence().get_performance_metrics_summary()`` reports them; the
+workflow does not record the run a second time (see
+:mod:`~omninode_bridge.codegen.recording`).
 """
 
 from __future__ import annotations
@@ -26,16 +28,16 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from omninode_bridge.codegen.recording import recorded_by_caller, write_run
 from omninode_bridge.codegen.results import CodegenWorkflowResult
-from omninode_bridge.codegen.telemetry import collect_run_telemetry
 from omninode_bridge.codegen.workflow import CodegenWorkflow
 from omninode_bridge.errors import OmniNodeError
 from omninode_bridge.logs import get_logger
 from omninode_bridge.persistence import OmniNodePersistence
-from omninode_bridge.persistence.run_telemetry import record_run_telemetry
 
 __all__ = ["ParallelCodeGenerator"]
 
@@ -87,9 +89,10 @@ class ParallelCodeGenerator:
         Raises:
             ContractError: The PRD gives no valid contract of those node types.
         """
-        result = await self.workflow.generate_from_prd(
-            prd_content, output_directory, node_types=node_types
-        )
+        with recorded_by_caller():  # recorded below, with the measured speedup
+            result = await self.workflow.generate_from_prd(
+                prd_content, output_directory, node_types=node_types
+            )
         result = replace(result, baseline_duration_ms=await self._baseline(result))
         log.info(
             "codegen.parallel_finished",
@@ -119,40 +122,18 @@ class ParallelCodeGenerator:
         return baseline.workflow.total_duration_ms
 
     async def _record(self, result: CodegenWorkflowResult) -> None:
-        """Write the run's analytics; a store failure is logged, not raised."""
+        """Write the run and its analytics; a store failure is logged, not raised."""
         store = self.persistence or OmniNodePersistence()
         try:
-            telemetry = await collect_run_telemetry(
+            await write_run(
+                store,
                 result,
                 self.workflow.template_manager,
-                None,
                 workers=self.workflow.executor.max_parallel_tasks,
+                entry="ParallelCodeGenerator",
             )
-            if telemetry.row_count:
-                await _record_run(store, result)
-                await record_run_telemetry(store, telemetry)
-        except OmniNodeError as exc:
+        except (OmniNodeError, SQLAlchemyError, OSError) as exc:
             log.warning("codegen.telemetry_not_recorded", error=str(exc))
         finally:
             if self.persistence is None:
                 await store.close()
-
-
-async def _record_run(store: OmniNodePersistence, result: CodegenWorkflowResult) -> None:
-    """The run in the run history (its analytics rows refer to it), as ``omninode generate``."""
-    workflow_id = result.workflow.workflow_id if result.workflow else f"codegen-{result.session_id}"
-    finished = result.completed_at
-    await store.record_run_started(
-        result.correlation_id,
-        workflow_id,
-        correlation_id=result.correlation_id,
-        started_at=finished - timedelta(milliseconds=result.duration_ms),
-        metadata={"entry": "ParallelCodeGenerator", "speedup": result.speedup},
-    )
-    await store.record_run_finished(
-        result.correlation_id,
-        success=result.success,
-        completed_at=finished,
-        duration_ms=result.duration_ms,
-        error=result.error_message,
-    )

@@ -106,6 +106,9 @@ class CodegenWorkflow:
         mixin_model: Scores mixin pairs for :meth:`get_mixin_recommendations`
             (rule-based until trained on recorded outcomes).
         pattern_matcher: Anti-pattern detector of :meth:`validate_patterns`.
+        record_history: Record each run (performance, analytics) in the configured
+            store; ``None`` follows the ``record_history`` setting. See
+            :mod:`~omninode_bridge.codegen.recording`.
 
     Example:
         ```python
@@ -128,7 +131,9 @@ class CodegenWorkflow:
         strict: bool = False,
         mixin_model: MixinLearningModel | None = None,
         pattern_matcher: PatternMatcher | None = None,
+        record_history: bool | None = None,
     ) -> None:
+        self.record_history = record_history
         self.strict = strict
         self.mixin_model = mixin_model or MixinLearningModel()
         self.pattern_matcher = pattern_matcher or PatternMatcher()
@@ -305,10 +310,14 @@ class CodegenWorkflow:
         session_id = uuid.uuid4().hex[:12]
         correlation_id = correlation_id or get_correlation_id() or str(uuid.uuid4())
         with log_context(correlation_id=correlation_id, session_id=session_id):
-            return await self._run_bound(
+            result = await self._run_bound(
                 jobs, output_directory, dry_run, check, correlation_id, session_id, workflow_id,
                 started,
             )  # fmt: skip
+            from omninode_bridge.codegen.recording import record_workflow_run  # sqlalchemy: lazy
+
+            await record_workflow_run(self, result)
+            return result
 
     async def _run_bound(
         self,

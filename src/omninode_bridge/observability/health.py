@@ -7,6 +7,11 @@ status: critical if any check is critical, else degraded if any is degraded,
 else healthy; unknown when no check could say anything (nothing configured).
 A check that raises or times out is critical, with the error recorded.
 
+The process-wide checker (:func:`check_system_health`), until
+:func:`configure_health_checks` attaches objects, probes what a run uses with
+the settings: the configured store, the template cache, the event bus, and
+the quorum only when a model can vote (see "embedded defaults" below).
+
 The standard checks take the objects they probe through small protocols, so
 this module imports no driver: a store with ``async ping() -> ms``
 (``OmniNodePersistence``), anything with ``get_cache_stats()``
@@ -21,8 +26,9 @@ import asyncio
 import inspect
 import threading
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass, replace
 from enum import Enum
 from typing import Any
 
@@ -36,6 +42,10 @@ __all__ = [
     "check_component_health",
     "check_system_health",
     "configure_health_checks",
+    "configured_event_bus_check",
+    "configured_quorum_check",
+    "configured_store_check",
+    "configured_templates_check",
     "database_check",
     "derive_overall_status",
     "event_bus_check",
@@ -51,12 +61,29 @@ log = get_logger(__name__, component="health")
 
 
 class HealthStatus(str, Enum):
-    """Health of one component or of the whole system."""
+    """Health of one component or of the whole system.
+
+    A status equals its value (``"healthy"``, what JSON carries) and its name
+    (``"HEALTHY"``, as the Phase 7 guide compares: ``h.status == "HEALTHY"``).
+    """
 
     HEALTHY = "healthy"
     DEGRADED = "degraded"
     CRITICAL = "critical"
     UNKNOWN = "unknown"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, str):
+            return NotImplemented
+        if str.__eq__(self, other):
+            return True
+        return not isinstance(other, Enum) and other == self.name
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = Enum.__hash__
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +416,144 @@ def _reachable(value: Any) -> bool:
     return bool(value)
 
 
+# ---------------------------------------------------------------------- embedded defaults
+#
+# What the process-wide checker probes when nothing was configured: the objects
+# a run builds from the settings (``OMNINODE_*``, the config file), each made
+# for the probe and closed after it. So with the embedded defaults every
+# component is really checked (SQLite store, built-in templates, in-process
+# bus), and a configured remote backend (PostgreSQL, Kafka, Redis) is probed
+# for real: configured but down is critical. Optional backends nobody
+# configured are not components: the quorum is listed only when a model can
+# vote (its API key is set, it needs none, or a recording is replayed).
+
+
+def configured_store_check() -> HealthCheck:
+    """The configured store (SQLite in ``./.omninode/`` by default): opened, ``SELECT 1``, closed.
+
+    Opening migrates the schema on first use, as any run would; a store that
+    cannot be opened is critical.
+    """
+
+    async def check() -> HealthCheckResult:
+        from omninode_bridge.persistence import OmniNodePersistence
+        from omninode_bridge.persistence.engine import redact_url
+
+        store = OmniNodePersistence()
+        try:
+            result = await database_check(store)()
+            url = redact_url(store.engine.url)
+        finally:
+            await store.close()
+        return replace(result, metadata={**result.metadata, "url": url})
+
+    return check
+
+
+def configured_templates_check() -> HealthCheck:
+    """Every built-in template id loaded through a template cache, as a run loads them.
+
+    The settings' ``template_dir`` overrides count: a broken override is
+    critical. The cache is the probe's own (each workflow has its own), so its
+    hit rate says nothing; the load time is in the metadata.
+    """
+
+    async def check() -> HealthCheckResult:
+        from omninode_bridge.codegen.render import TEMPLATE_IDS
+        from omninode_bridge.codegen.template_manager import TemplateManager, TemplateType
+        from omninode_bridge.config import load_settings
+
+        manager = TemplateManager(load_settings().template_dir)
+        started = time.perf_counter()
+        await manager.start()
+        try:
+            for template_id in TEMPLATE_IDS:
+                await manager.load_template(template_id, TemplateType.infer(template_id))
+        finally:
+            await manager.stop()
+        elapsed = (time.perf_counter() - started) * 1000
+        meta = {
+            "templates": len(TEMPLATE_IDS),
+            "load_ms": round(elapsed, 3),
+            "search_path": [str(p) for p in manager.search_path],
+        }
+        return HealthCheckResult(
+            "template_cache",
+            HealthStatus.HEALTHY,
+            f"{len(TEMPLATE_IDS)} templates loaded in {elapsed:.0f} ms",
+            metadata=meta,
+        )
+
+    return check
+
+
+def configured_event_bus_check() -> HealthCheck:
+    """The configured bus: Kafka or Redis answer their ``ping``; the in-process bus
+    (the default) delivers a probe event published on a topic of its own."""
+
+    async def check() -> HealthCheckResult:
+        from omninode_bridge.events import create_event_bus
+
+        bus = create_event_bus()
+        try:
+            if getattr(bus, "ping", None) is None:
+                return await _round_trip(bus)
+            return await event_bus_check(bus)()
+        finally:
+            await bus.close()
+
+    return check
+
+
+async def _round_trip(bus: Any) -> HealthCheckResult:
+    from omninode_bridge.events import ModelEvent
+
+    topic = f"omninode.health.{uuid.uuid4().hex[:12]}"
+    sent = ModelEvent("health.probe", source="health")
+    await bus.publish(topic, sent)
+    got = await bus.consume(topic, group="health", consumer="probe", max_count=1, block_ms=1000)
+    for delivery in got:
+        await bus.ack(delivery)
+    name = type(bus).__name__
+    if [d.event.event_id for d in got] != [sent.event_id]:
+        return HealthCheckResult(
+            "event_bus", HealthStatus.CRITICAL, f"{name} did not deliver a probe event"
+        )
+    return HealthCheckResult(
+        "event_bus", HealthStatus.HEALTHY, f"{name}: probe event published and delivered"
+    )
+
+
+def _quorum_configured() -> bool:
+    """Whether a quorum model can vote (an invalid configuration counts: the check says why)."""
+    from omninode_bridge.errors import OmniNodeError
+    from omninode_bridge.quorum.settings import can_vote, load_quorum_settings
+
+    try:
+        settings = load_quorum_settings()
+    except OmniNodeError:
+        return True
+    return settings.enabled and any(
+        model.enabled and can_vote(settings, model) for model in settings.model_settings
+    )
+
+
+def configured_quorum_check() -> HealthCheck:
+    """The configured quorum's readiness (see :func:`quorum_check`), its clients closed after."""
+
+    async def check() -> HealthCheckResult:
+        from omninode_bridge.quorum.settings import build_quorum_from_settings
+
+        quorum = build_quorum_from_settings()
+        try:
+            return await quorum_check(quorum)()
+        finally:
+            if quorum is not None:
+                await quorum.close()
+
+    return check
+
+
 # ---------------------------------------------------------------------- module API
 
 _checker: HealthChecker | None = None
@@ -397,16 +562,21 @@ _checker_lock = threading.Lock()
 
 def _default_checker() -> HealthChecker:
     checker = HealthChecker()
-    checker.register("database", database_check(None))
-    checker.register("template_cache", template_cache_check(None))
-    checker.register("event_bus", event_bus_check(None))
-    checker.register("quorum", quorum_check(None))
+    checker.register("database", configured_store_check())
+    checker.register("template_cache", configured_templates_check())
+    checker.register("event_bus", configured_event_bus_check())
+    if _quorum_configured():
+        checker.register("quorum", configured_quorum_check())
     return checker
 
 
 def get_health_checker() -> HealthChecker:
-    """The process-wide checker (the four standard checks, unconfigured until
-    :func:`configure_health_checks` attaches the objects to probe)."""
+    """The process-wide checker.
+
+    Until :func:`configure_health_checks` attaches the objects to probe, it
+    probes what a run uses with the configured settings (see "Embedded
+    defaults" above): the store, the template cache, the event bus, and the
+    quorum when a model can vote (an absent quorum is not a component)."""
     global _checker
     with _checker_lock:
         if _checker is None:

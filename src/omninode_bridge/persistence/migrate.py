@@ -8,6 +8,7 @@ no second database URL are needed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,8 +57,9 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+@functools.cache
 def head_revision() -> str:
-    """The newest revision shipped with the package."""
+    """The newest revision shipped with the package (read once: the scripts ship with it)."""
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -94,6 +96,8 @@ async def upgrade(engine: AsyncEngine, *, schema: str | None = None, revision: s
             previous revision (each migration runs in a transaction).
     """
 
+    if revision == "head" and await _at_head(engine):
+        return head_revision()  # the common case: one read, no Alembic environment to load
     from alembic import command
 
     def _run(connection: Connection) -> None:

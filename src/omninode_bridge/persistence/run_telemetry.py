@@ -117,7 +117,8 @@ async def record_run_telemetry(store: OmniNodePersistence, telemetry: RunTelemet
     """Write ``telemetry`` in one transaction (all rows or none).
 
     Plain rows (performance, validations, feedback) go out as one executemany
-    per table (:meth:`~.store_base.StoreBase.batched_inserts`).
+    per table (:meth:`~.store_base.StoreBase.batched_inserts`), the template
+    records as one executemany of an upsert.
     """
     await store.initialize()
     async with store.transaction(), store.batched_inserts():
@@ -132,8 +133,7 @@ async def record_run_telemetry(store: OmniNodePersistence, telemetry: RunTelemet
                 worker_count=perf.worker_count,
                 metadata=perf.metadata,
             )
-        for template in telemetry.templates:
-            await _upsert_template_use(store, template)
+        await _upsert_template_uses(store, telemetry.templates)
         for check in telemetry.validations:
             await store.record_validation(
                 telemetry.run_id,
@@ -161,39 +161,52 @@ async def record_run_telemetry(store: OmniNodePersistence, telemetry: RunTelemet
             )
 
 
-async def _upsert_template_use(store: OmniNodePersistence, row: TemplateUseRow) -> None:
-    """Create or refresh a template's record and add this run's hits and misses."""
+async def _upsert_template_uses(store: OmniNodePersistence, rows: list[TemplateUseRow]) -> None:
+    """Create or refresh each template's record and add this run's hits and misses.
+
+    One statement for all the templates (an executemany of one upsert).
+    """
+    if not rows:
+        return
     t = TEMPLATE_CACHE_METADATA
     now = store._clock()
-    kind = check_choice("template_type", row.template_type, TEMPLATE_TYPE_VALUES, upper=False)
-    refreshed = {
-        "template_type": kind,
-        "cache_key": f"{row.template_name}:{row.file_hash[:16]}",
-        "file_path": row.file_path,
-        "file_hash": row.file_hash,
-        "size_bytes": int(check_non_negative("size_bytes", row.size_bytes)),
-        "load_time_ms": check_non_negative("load_time_ms", row.load_time_ms),
-        "updated_at": now,
-        "last_accessed_at": now,
-    }
-    accesses = row.hits + row.misses
-    stmt = store._insert(t).values(
-        id=uuid.uuid4(),
-        template_name=row.template_name,
-        created_at=now,
-        access_count=accesses,
-        cache_hits=row.hits,
-        cache_misses=row.misses,
-        **refreshed,
+    params = []
+    for row in rows:
+        accesses = row.hits + row.misses
+        params.append(
+            {
+                "id": uuid.uuid4(),
+                "template_name": row.template_name,
+                "created_at": now,
+                "template_type": check_choice(
+                    "template_type", row.template_type, TEMPLATE_TYPE_VALUES, upper=False
+                ),
+                "cache_key": f"{row.template_name}:{row.file_hash[:16]}",
+                "file_path": row.file_path,
+                "file_hash": row.file_hash,
+                "size_bytes": int(check_non_negative("size_bytes", row.size_bytes)),
+                "load_time_ms": check_non_negative("load_time_ms", row.load_time_ms),
+                "updated_at": now,
+                "last_accessed_at": now,
+                "access_count": accesses,
+                "cache_hits": row.hits,
+                "cache_misses": row.misses,
+            }
+        )
+    insert = store._insert(t)
+    new = insert.excluded
+    refreshed = (
+        *("template_type", "cache_key", "file_path", "file_hash", "size_bytes"),
+        *("load_time_ms", "updated_at", "last_accessed_at"),
     )
-    stmt = stmt.on_conflict_do_update(
+    stmt = insert.on_conflict_do_update(
         index_elements=["template_name"],
         set_={
-            **refreshed,
-            "access_count": t.c.access_count + accesses,
-            "cache_hits": t.c.cache_hits + row.hits,
-            "cache_misses": t.c.cache_misses + row.misses,
+            **{name: new[name] for name in refreshed},
+            "access_count": t.c.access_count + new.access_count,
+            "cache_hits": t.c.cache_hits + new.cache_hits,
+            "cache_misses": t.c.cache_misses + new.cache_misses,
         },
     )
     async with store._connection() as conn:
-        await conn.execute(stmt)
+        await conn.execute(stmt, params)

@@ -62,6 +62,7 @@ __all__ = [
     "QuorumModelSettings",
     "QuorumSettings",
     "build_quorum_from_settings",
+    "can_vote",
     "client_for_model",
     "key_variables",
     "load_quorum_settings",
@@ -223,6 +224,18 @@ def _needs_key(model: QuorumModelSettings) -> bool:
     return bool(model.api_key_env) or provider != "openai"
 
 
+def can_vote(
+    settings: QuorumSettings,
+    model: QuorumModelSettings,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> bool:
+    """Whether ``model`` gets a client: its key is set, it needs none, or a recording replays."""
+    env = os.environ if environ is None else environ
+    replaying = settings.cassette is not None and settings.cassette_mode is RecordMode.REPLAY
+    return replaying or not _needs_key(model) or bool(_api_key(model, env))
+
+
 def client_for_model(
     settings: QuorumSettings,
     model: QuorumModelSettings,
@@ -232,10 +245,9 @@ def client_for_model(
 ) -> LLMClient | None:
     """The client for ``model``, or None when it has no key and nothing is replayed."""
     env = os.environ if environ is None else environ
-    key = _api_key(model, env)
-    replaying = settings.cassette is not None and settings.cassette_mode is RecordMode.REPLAY
-    if _needs_key(model) and not key and not replaying:
+    if not can_vote(settings, model, environ=env):
         return None
+    key = _api_key(model, env)
     transport = (
         RecordingTransport(settings.cassette, settings.cassette_mode)
         if settings.cassette is not None
