@@ -20,7 +20,7 @@ PACKAGE = SRC / "omninode_bridge"
 
 # Lowest first. A unit may import units of a strictly lower layer (and itself).
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"errors", "atomic"}),
+    frozenset({"errors", "atomic", "schema_values"}),
     frozenset({"", "config", "onex"}),  # "" is the package root (__version__)
     frozenset({"logs", "ports"}),
     frozenset({"contracts", "engine"}),

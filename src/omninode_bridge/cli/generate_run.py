@@ -11,7 +11,7 @@ import asyncio
 import json
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich import box
@@ -20,9 +20,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from omninode_bridge.cli.generate_onex import choose_runtime, run_omnibase_core
 from omninode_bridge.cli.history import RunHistory, collecting_warnings
-from omninode_bridge.cli.runtimes import WORKER_MODULES, Runtime
+from omninode_bridge.cli.runtimes import WORKER_MODULES, Runtime, choose_runtime
 from omninode_bridge.codegen.checks import EXIT_TOOL_MISSING, CheckResult, run_package_checks
 from omninode_bridge.codegen.template_manager import TemplateManager
 from omninode_bridge.codegen.workflow import (
@@ -38,14 +37,10 @@ from omninode_bridge.engine.signals import Signal, SignalCoordinator, SignalType
 from omninode_bridge.errors import ConfigError, ContractError, OmniNodeError
 from omninode_bridge.logs import get_logger, process_run_context
 from omninode_bridge.metrics import MetricsCollector
-from omninode_bridge.quorum import (
-    QUORUM_OFF_MESSAGE,
-    AIQuorum,
-    ContractDrafter,
-    build_drafter_from_settings,
-    build_quorum_from_settings,
-)
 from omninode_bridge.validation import ValidationPipeline, default_validators
+
+if TYPE_CHECKING:  # the quorum (httpx) is imported for --quorum and --draft only
+    from omninode_bridge.quorum import AIQuorum, ContractDrafter
 
 __all__ = ["exit_code", "result_to_json", "run_generate"]
 
@@ -226,6 +221,8 @@ def run_generate(
             if prd is None and choose_runtime(contracts or [], runtime) is Runtime.OMNIBASE_CORE:
                 if backend is not None:
                     asyncio.run(backend.close())  # started early, not needed after all
+                from omninode_bridge.cli.generate_onex import run_omnibase_core
+
                 result, checks = asyncio.run(
                     run_omnibase_core(
                         contracts or [], out, dry_run=dry_run, check=check,
@@ -346,6 +343,8 @@ async def _generate(
 
 
 def _drafter() -> ContractDrafter:
+    from omninode_bridge.quorum import build_drafter_from_settings
+
     drafter = build_drafter_from_settings()
     if drafter is None:
         raise ConfigError(
@@ -357,6 +356,8 @@ def _drafter() -> ContractDrafter:
 
 def _quorum_or_off(console: Console | None) -> AIQuorum | None:
     """The configured quorum, or None after saying once that it is off."""
+    from omninode_bridge.quorum import QUORUM_OFF_MESSAGE, build_quorum_from_settings
+
     ai_quorum = build_quorum_from_settings()
     if ai_quorum is None and console is not None:
         console.print(QUORUM_OFF_MESSAGE, highlight=False)

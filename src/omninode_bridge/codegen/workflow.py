@@ -33,7 +33,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from omninode_bridge.codegen import stages as stage
 from omninode_bridge.codegen.insights import check_patterns, recommend_mixins
@@ -64,9 +64,11 @@ from omninode_bridge.engine.models import (
 from omninode_bridge.errors import ContractError, StageTimeoutError, WorkflowFailedError
 from omninode_bridge.intelligence.mixin_learning import MixinLearningModel
 from omninode_bridge.logs import get_correlation_id, get_logger, log_context
-from omninode_bridge.quorum.drafting import ContractDrafter
 from omninode_bridge.validation import ValidationPipeline, default_validators
 from omninode_bridge.validation.patterns import PatternMatcher
+
+if TYPE_CHECKING:  # the quorum (httpx) is imported only when a drafter is used
+    from omninode_bridge.quorum.drafting import ContractDrafter
 
 __all__ = [
     "GENERATOR_VERSION",
