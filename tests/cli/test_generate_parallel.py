@@ -305,3 +305,25 @@ def test_bad_contract_parsed_in_a_worker_is_one_clear_message(tmp_path: Path) ->
     assert bad.name in err and "node_type" in err
     assert "Traceback" not in out + err
     assert not (tmp_path / "o").exists()  # nothing half-written
+
+
+@pytest.mark.parametrize("second", ["missing.yaml", "bad"], ids=["missing-file", "invalid"])
+def test_workers_started_early_end_with_a_bad_input_run_quietly(
+    tmp_path: Path, second: str
+) -> None:
+    """The workers start before the contracts are read; a refused run stops them cleanly."""
+    contracts = write_contracts(tmp_path / "in", 2)
+    first = sorted(contracts.iterdir())[0]
+    if second == "bad":
+        bad = tmp_path / "bad.yaml"
+        bad.write_text("name: [unclosed\n", encoding="utf-8")
+        second = str(bad)
+    process = omninode(
+        "generate", str(first), second, "--out", str(tmp_path / "out"), "--workers", "2"
+    )
+    started = time.perf_counter()
+    _out, err = process.communicate(timeout=120)
+    assert process.returncode == 2, err
+    assert "Traceback" not in err  # no worker left to fail after the command exited
+    assert time.perf_counter() - started < 20
+    assert not (tmp_path / "out").exists()

@@ -20,6 +20,7 @@ status is 0.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -119,29 +120,33 @@ def generate(
     tool of --run-tests is not installed.
     """
     backend = _started_backend(contracts, prd, runtime, workers, scheduler)
-    # the code generator, the store and the quorum: imported while the workers start
-    from omninode_bridge.cli.generate_run import run_generate
+    try:
+        # the code generator, the store and the quorum: imported while the workers start
+        from omninode_bridge.cli.generate_run import run_generate
 
-    run_generate(
-        contracts=contracts,
-        out=out,
-        prd=prd,
-        contracts_dir=contracts_dir,
-        template_dir=template_dir,
-        dry_run=dry_run,
-        check=check,
-        as_json=as_json,
-        run_tests=run_tests,
-        quorum=quorum,
-        draft=draft,
-        strict=strict,
-        runtime=runtime,
-        python=python,
-        workers=workers,
-        no_history=no_history,
-        scheduler=scheduler,
-        backend=backend,
-    )
+        run_generate(
+            contracts=contracts,
+            out=out,
+            prd=prd,
+            contracts_dir=contracts_dir,
+            template_dir=template_dir,
+            dry_run=dry_run,
+            check=check,
+            as_json=as_json,
+            run_tests=run_tests,
+            quorum=quorum,
+            draft=draft,
+            strict=strict,
+            runtime=runtime,
+            python=python,
+            workers=workers,
+            no_history=no_history,
+            scheduler=scheduler,
+            backend=backend,
+        )
+    finally:
+        if backend is not None:  # however the run ended: no worker outlives the command
+            asyncio.run(backend.close())
 
 
 def _started_backend(

@@ -214,8 +214,12 @@ def _timed_call(fn: Callable[..., T], args: tuple[Any, ...]) -> tuple[float, T]:
 
 
 def _join_all(processes: list[Any]) -> None:
+    """Wait for terminated workers; one that ignores SIGTERM (caught mid-start) is killed."""
     for process in processes:
-        process.join(timeout=10)
+        process.join(timeout=2)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=5)
 
 
 class DaskBackend:
