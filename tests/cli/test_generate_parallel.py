@@ -323,7 +323,8 @@ def test_workers_started_early_end_with_a_bad_input_run_quietly(
     )
     started = time.perf_counter()
     _out, err = process.communicate(timeout=120)
+    elapsed = time.perf_counter() - started
     assert process.returncode == 2, err
-    assert "Traceback" not in err  # no worker left to fail after the command exited
-    assert time.perf_counter() - started < 20
+    assert "Traceback" not in err, err  # no worker left to fail after the command exited
+    assert elapsed < 60, f"{elapsed:.1f} s: {err}"  # stopping the workers does not hang
     assert not (tmp_path / "out").exists()

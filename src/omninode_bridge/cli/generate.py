@@ -20,7 +20,6 @@ status is 0.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from omninode_bridge.cli.runtimes import WORKER_MODULES, Runtime
+from omninode_bridge.engine.backends import ProcessPoolBackend
 
 if TYPE_CHECKING:
     from omninode_bridge.engine.backends import ExecutionBackend
@@ -145,8 +145,8 @@ def generate(
             backend=backend,
         )
     finally:
-        if backend is not None:  # however the run ended: no worker outlives the command
-            asyncio.run(backend.close())
+        if isinstance(backend, ProcessPoolBackend):  # however the run ended: no worker outlives
+            backend.shutdown()  # the command (the run closes it too; a second call is free)
 
 
 def _started_backend(

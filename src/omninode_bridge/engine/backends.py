@@ -187,9 +187,13 @@ class ProcessPoolBackend:
         return result
 
     async def close(self) -> None:
+        await asyncio.to_thread(self.shutdown)
+
+    def shutdown(self) -> None:
+        """:meth:`close` without an event loop: stop the workers (a start-up under way first)."""
         starter = self._starter
         if starter is not None and starter.is_alive():
-            await asyncio.to_thread(starter.join)
+            starter.join()
         with self._lock:
             pools, self._pools = self._pools, []
         processes = [p for pool in pools for p in getattr(pool, "_processes", {}).values()]
@@ -198,8 +202,7 @@ class ProcessPoolBackend:
         for process in processes:
             if process.is_alive():
                 process.terminate()
-        if processes:
-            await asyncio.to_thread(_join_all, processes)
+        _join_all(processes)
 
 
 def _nothing() -> None:
