@@ -275,7 +275,8 @@ def recording(n: int, repeats: int, root: Path) -> dict[str, Any]:
     }
 
 
-def run(quick: bool = False) -> dict[str, Any]:
+def run(quick: bool = False, *, only_batch: bool = False) -> dict[str, Any]:
+    """Every part (or, with ``only_batch``, the acceptance batch alone, three alternations)."""
     sizes = [1, 10, 40] if quick else [1, 10, 100, 1000]
     root = Path(tempfile.mkdtemp(prefix="omninode-bench-cli-"))
     try:
@@ -283,35 +284,19 @@ def run(quick: bool = False) -> dict[str, Any]:
     except (RuntimeError, subprocess.SubprocessError):
         cluster = None
     try:
-        return {
+        result: dict[str, Any] = {
             "cpus": os.cpu_count(),
             "load_average_at_start": list(os.getloadavg()),
-            "cold_start": cold_start(),
-            "recording": recording(40 if quick else 100, 2 if quick else 3, root),
-            "batch_160": batch(40 if quick else 160, 1 if quick else 2, cluster, root),
-            "scaling": scaling(sizes, cluster, root),
-            "load_average_at_end": list(os.getloadavg()),
         }
-    finally:
-        if cluster is not None:
-            cluster.close()
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def batch_only(quick: bool = False) -> dict[str, Any]:
-    """Only the acceptance batch (``--only batch_160``), with its Dask cluster."""
-    root = Path(tempfile.mkdtemp(prefix="omninode-bench-cli-"))
-    try:
-        cluster: _Cluster | None = _Cluster()
-    except (RuntimeError, subprocess.SubprocessError):
-        cluster = None
-    try:
-        return {
-            "cpus": os.cpu_count(),
-            "load_average_at_start": list(os.getloadavg()),
-            "batch_160": batch(40 if quick else 160, 1 if quick else 3, cluster, root),
-            "load_average_at_end": list(os.getloadavg()),
-        }
+        if only_batch:
+            result["batch_160"] = batch(40 if quick else 160, 1 if quick else 3, cluster, root)
+        else:
+            result["cold_start"] = cold_start()
+            result["recording"] = recording(40 if quick else 100, 2 if quick else 3, root)
+            result["batch_160"] = batch(40 if quick else 160, 1 if quick else 2, cluster, root)
+            result["scaling"] = scaling(sizes, cluster, root)
+        result["load_average_at_end"] = list(os.getloadavg())
+        return result
     finally:
         if cluster is not None:
             cluster.close()
@@ -321,4 +306,4 @@ def batch_only(quick: bool = False) -> dict[str, Any]:
 if __name__ == "__main__":
     quick = "--quick" in sys.argv
     only_batch = "--only" in sys.argv and sys.argv[sys.argv.index("--only") + 1] == "batch_160"
-    print(json.dumps(batch_only(quick) if only_batch else run(quick=quick), indent=2))
+    print(json.dumps(run(quick=quick, only_batch=only_batch), indent=2))

@@ -64,7 +64,7 @@ class HealthStatus(str, Enum):
     """Health of one component or of the whole system.
 
     A status equals its value (``"healthy"``, what JSON carries) and its name
-    (``"HEALTHY"``, as the Phase 7 guide compares: ``h.status == "HEALTHY"``).
+    (``"HEALTHY"``, so ``h.status == "HEALTHY"`` holds as the integration guide writes it).
     """
 
     HEALTHY = "healthy"

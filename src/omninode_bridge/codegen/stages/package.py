@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from omninode_bridge.codegen.results import PackageResult
-from omninode_bridge.codegen.stages.compute import render_and_write_package, write_package_pinned
+from omninode_bridge.codegen.stages.compute import write_package_pinned
 from omninode_bridge.codegen.stages.state import GENERATOR_VERSION, Job, Run, render, required
 from omninode_bridge.codegen.writer import (
     MANIFEST_NAME,
@@ -55,22 +55,7 @@ async def package(run: Run, job: Job) -> Mapping[str, Any]:
         if isinstance(outcome, str):
             raise GenerationError(outcome)
         plan: PackagePlan = outcome
-    elif run.remote is not None and run.remote.shares_filesystem:
-        # a worker of this machine renders, plans and writes: only the plan comes back
-        outcome = await run.offload(
-            render_and_write_package,
-            required(job.spec),
-            required(job.provenance),
-            run.template_dir,
-            job.files,
-            (str(root), manifest_path),
-            manifest,
-            run.dry_run,
-        )
-        if isinstance(outcome, str):
-            raise GenerationError(outcome)
-        plan = outcome
-    else:
+    else:  # rendered here or by a worker that keeps nothing (Dask); written here
         job.files.extend(await render(run, job, "package"))
         plan = write_package(root, manifest_path, job.files, manifest, dry_run=run.dry_run)
     job.plan = plan
