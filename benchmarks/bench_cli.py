@@ -15,11 +15,21 @@ in the same run:
   workers-1 wall / workers-2 wall; ``identical_files`` compares every file
   with the run id and correlation id masked; then the same batch on the Dask
   cluster (``tasks_on_cluster`` / ``contracts``).
+* ``ceiling``: the bound for any split of the batch in two on this machine:
+  one ``--workers 0`` process on the 160 contracts against two ``--workers
+  0`` processes at once on 80 each (separate folders and stores), and a bare
+  CPU loop in one process against two (``cpu_loop_pair``). ``--workers 1``
+  already runs two processes (the CLI and its worker), so its ratio to
+  ``--workers 2`` stays below ``halves_speedup``.
 * ``regeneration``: the batch again on its own unchanged output (nothing
   rendered or written) against the first run.
 * ``recording``: 100 contracts recorded in the run history (SQLite) against
   the same run with ``--no-history``, alternated ``repeats`` times (best of
   each); ``overhead`` = recorded / unrecorded - 1 (target <= 0.15).
+* No output is deleted until every figure is taken: on a journal-less ext4
+  (this machine's), creating files within minutes of deleting thousands scans
+  the recently freed inodes (``recently_deleted`` in the kernel) and made
+  later runs up to 30% slower, most of it in the runs with fewer workers.
 * CPU seconds: every generate row carries ``main_cpu_s`` (the CLI process)
   and ``worker_cpu_s`` (the tasks, measured in the workers), so a result on
   a shared machine can be read against the work done.
@@ -195,7 +205,6 @@ def scaling(sizes: list[int], cluster: _Cluster | None, root: Path) -> list[dict
             out = root / f"out-scale{n}-{label}"
             elapsed, rss, run = _generate(contracts, out, flags, root)
             rows.append(_row(n, label, elapsed, rss, run))
-            shutil.rmtree(out)
     return rows
 
 
@@ -212,8 +221,6 @@ def batch(n: int, repeats: int, cluster: _Cluster | None, root: Path) -> dict[st
             walls[workers].append(elapsed)
             cpu[workers].append(_cpu(run))
             trees.setdefault(workers, normalised_tree(out, run))
-            if i < repeats - 1 or workers == "1":
-                shutil.rmtree(out)
     last = root / f"batch-out-2-{repeats - 1}"
     first_s = walls["2"][-1]
     regen_s, _, regen = _generate(contracts, last, ["--workers", "2"], root)
@@ -249,6 +256,74 @@ def batch(n: int, repeats: int, cluster: _Cluster | None, root: Path) -> dict[st
     return result
 
 
+def ceiling(n: int, repeats: int, root: Path) -> dict[str, Any]:
+    """What this machine gives two processes that share nothing: the bound for any split in two.
+
+    ``in_loop_s``: one ``--workers 0`` process (all the work in one process,
+    one core) on the ``n`` contracts. ``halves_concurrent_s``: two
+    ``--workers 0`` processes at once, each on half the contracts, in folders
+    of their own (own store): no coordination, no shared state, each paying
+    its own start. ``halves_speedup`` = in-loop / halves is the speed-up this
+    machine's cores give a perfectly split batch; ``cpu_loop_pair`` the same
+    for a bare CPU loop in two processes (no I/O, no start-up).
+    """
+    contracts = root / f"batch{n}"
+    halves = [root / f"half{n}-{side}" for side in "ab"]
+    for index, path in enumerate(sorted(contracts.iterdir())):
+        target = halves[index % 2] / path.name
+        target.parent.mkdir(exist_ok=True)
+        shutil.copy2(path, target)
+    walls: dict[str, list[float]] = {"in_loop": [], "halves": []}
+    for i in range(repeats):
+        cwd = root / f"in-loop-{i}"
+        cwd.mkdir()
+        walls["in_loop"].append(_generate(contracts, cwd / "out", ["--workers", "0"], cwd)[0])
+        started = time.perf_counter()
+        processes = []
+        for side, half in zip("ab", halves, strict=True):
+            cwd = root / f"halves-{i}-{side}"
+            cwd.mkdir()
+            command = [*_omninode(), "generate", str(half), "--out", "out", "--json"]
+            processes.append(
+                subprocess.Popen(
+                    [*command, "--workers", "0"],
+                    cwd=cwd,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        if any(process.wait() != 0 for process in processes):
+            raise RuntimeError("a half run failed")
+        walls["halves"].append(time.perf_counter() - started)
+    in_loop, both = min(walls["in_loop"]), min(walls["halves"])
+    return {
+        "contracts": n,
+        "repeats": repeats,
+        "in_loop_s": [round(w, 3) for w in walls["in_loop"]],
+        "halves_concurrent_s": [round(w, 3) for w in walls["halves"]],
+        "halves_speedup": round(in_loop / both, 3),
+        "cpu_loop_pair": _cpu_loop_pair(),
+    }
+
+
+_LOOP = "s = 0\nfor i in range(15_000_000):\n    s += i * i % 7\n"
+
+
+def _cpu_loop_pair(repeats: int = 3) -> dict[str, Any]:
+    """A bare CPU loop: twice in one process after the other, then in two processes at once."""
+    ratios = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", _LOOP * 2], check=True)
+        serial = time.perf_counter() - started
+        started = time.perf_counter()
+        pair = [subprocess.Popen([sys.executable, "-c", _LOOP]) for _ in range(2)]
+        for process in pair:
+            process.wait()
+        ratios.append(round(serial / (time.perf_counter() - started), 3))
+    return {"speedups": ratios, "best": max(ratios)}
+
+
 def recording(n: int, repeats: int, root: Path) -> dict[str, Any]:
     """The same run recorded in the history store and with ``--no-history``."""
     contracts = root / f"record{n}"
@@ -261,7 +336,6 @@ def recording(n: int, repeats: int, root: Path) -> dict[str, Any]:
             elapsed, _, run = _generate(contracts, out, ["--workers", "2", *flags], root)
             walls[mode].append(elapsed)
             cpu[mode].append(_cpu(run))
-            shutil.rmtree(out)
     recorded, unrecorded = min(walls["recorded"]), min(walls["unrecorded"])
     main = {m: min(c["main_cpu_s"] for c in cpu[m]) for m in cpu}
     return {
@@ -290,10 +364,12 @@ def run(quick: bool = False, *, only_batch: bool = False) -> dict[str, Any]:
         }
         if only_batch:
             result["batch_160"] = batch(40 if quick else 160, 1 if quick else 3, cluster, root)
+            result["ceiling"] = ceiling(40 if quick else 160, 1 if quick else 3, root)
         else:
             result["cold_start"] = cold_start()
             result["recording"] = recording(40 if quick else 100, 2 if quick else 3, root)
             result["batch_160"] = batch(40 if quick else 160, 1 if quick else 2, cluster, root)
+            result["ceiling"] = ceiling(40 if quick else 160, 1 if quick else 2, root)
             result["scaling"] = scaling(sizes, cluster, root)
         result["load_average_at_end"] = list(os.getloadavg())
         return result
