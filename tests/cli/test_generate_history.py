@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -43,6 +44,29 @@ async def test_generate_records_a_completed_run_with_stages_and_files(workdir: P
         assert any(f.path.endswith("node.py") for f in detail.files)
     finally:
         await store.close()
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+async def test_recorded_files_carry_their_hash_and_size(workdir: Path, workers: str) -> None:
+    """`runs show` lists each written file with the sha256 and size of what is on disk."""
+    result = await asyncio.to_thread(
+        CliRunner().invoke,
+        app,
+        ["generate", "contracts", "--out", "out", "--workers", workers],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    store = OmniNodePersistence(f"sqlite+aiosqlite:///{workdir / 'h.db'}")
+    try:
+        detail = await store.get_run((await store.list_runs())[0].run_id)
+    finally:
+        await store.close()
+    assert detail is not None and len(detail.files) > 10
+    on_disk = {f.path: (workdir / f.path).read_bytes() for f in detail.files}
+    for record in detail.files:
+        data = on_disk[record.path]
+        assert record.size_bytes == len(data), record.path
+        assert record.sha256 == hashlib.sha256(data).hexdigest(), record.path
 
 
 async def test_dry_run_records_nothing(workdir: Path) -> None:

@@ -45,6 +45,7 @@ from omninode_bridge.metrics import MetricsCollector
 from omninode_bridge.metrics.models import Metric, MetricType
 from omninode_bridge.metrics.sinks.database import metric_row
 from omninode_bridge.persistence import OmniNodePersistence
+from omninode_bridge.persistence.recorder import file_details
 from omninode_bridge.persistence.run_telemetry import RunTelemetry, record_run_telemetry
 
 if TYPE_CHECKING:
@@ -181,7 +182,9 @@ async def write_run(
             error=result.error_message,
         )
         if result.workflow is not None:
-            await store.record_files_batch(run_id, result.workflow.generated_files)
+            await store.record_files_batch(
+                run_id, result.workflow.generated_files, details=file_details(result.workflow)
+            )
         await record_run_telemetry(store, telemetry)
         await store.insert_metric_rows(gauges)
     return telemetry

@@ -32,6 +32,7 @@ __all__ = [
     "as_mapping",
     "errors_of",
     "failed_step",
+    "file_records",
     "generated_files",
     "not_run",
     "skipped_stage",
@@ -228,6 +229,17 @@ def generated_files(results: Iterable[Mapping[str, Any]]) -> list[str]:
         if isinstance(one, str):
             files.append(one)
     return list(dict.fromkeys(files))
+
+
+def file_records(results: Iterable[Mapping[str, Any]]) -> dict[str, tuple[str | None, int | None]]:
+    """``path -> (sha256, size)`` from the steps' results' ``file_records`` where given."""
+    records: dict[str, tuple[str | None, int | None]] = {}
+    for result in results:
+        many = result.get("file_records")
+        if isinstance(many, Mapping):
+            for path, (sha256, size) in many.items():
+                records[str(path)] = (sha256, size)
+    return records
 
 
 def timed_out(result: WorkflowResult) -> bool:

@@ -23,10 +23,11 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from omninode_bridge.engine.outcomes import file_records
 from omninode_bridge.engine.signals import Signal, SignalCoordinator, SignalType
 from omninode_bridge.errors import PersistenceError
 from omninode_bridge.logs import get_logger
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from omninode_bridge.engine.signals import Subscription
     from omninode_bridge.persistence.store import OmniNodePersistence
 
-__all__ = ["RunRecorder"]
+__all__ = ["RunRecorder", "file_details"]
 
 log = get_logger(__name__, component="persistence")
 
@@ -182,13 +183,30 @@ class RunRecorder:
     async def record_result(self, result: Any) -> None:
         """Store the files a finished ``WorkflowResult`` reports as generated."""
         run_id = getattr(result, "correlation_id", None) or result.workflow_id
-        await self.record_files(run_id, getattr(result, "generated_files", ()) or ())
+        await self.record_files(
+            run_id, getattr(result, "generated_files", ()) or (), details=file_details(result)
+        )
 
     async def record_files(
-        self, run_id: str, paths: Iterable[str], action: str = "written"
+        self,
+        run_id: str,
+        paths: Iterable[str],
+        action: str = "written",
+        *,
+        details: Mapping[str, tuple[str | None, int | None]] | None = None,
     ) -> None:
-        """Store files written by run ``run_id``."""
-        await self.store.record_files_batch(run_id, [str(p) for p in paths], action=action)
+        """Store files written by run ``run_id`` (``details``: path -> (sha256, size))."""
+        await self.store.record_files_batch(
+            run_id, [str(p) for p in paths], action=action, details=details
+        )
+
+
+def file_details(result: Any) -> dict[str, tuple[str | None, int | None]]:
+    """``path -> (sha256, size)`` the steps of ``result`` (a ``WorkflowResult``) reported."""
+    steps = getattr(result, "step_results", None)
+    if not isinstance(steps, Mapping):
+        return {}
+    return file_records(s.result for s in steps.values() if isinstance(s.result, Mapping))
 
 
 def _require(value: str | None) -> str:

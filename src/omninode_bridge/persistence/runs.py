@@ -247,13 +247,32 @@ class RunHistoryStore(StoreBase):
             )
 
     async def record_files_batch(
-        self, run_id: str, paths: Iterable[str], *, action: str = "written"
+        self,
+        run_id: str,
+        paths: Iterable[str],
+        *,
+        action: str = "written",
+        details: Mapping[str, tuple[str | None, int | None]] | None = None,
     ) -> None:
-        """Record many files of a run in one statement (``action`` for all)."""
-        rows = [
-            {"run_id": run_id, "path": str(p), "action": action, "created_at": self._clock()}
-            for p in dict.fromkeys(paths)
-        ]
+        """Record many files of a run in one statement (``action`` for all).
+
+        ``details``: ``path -> (sha256, size in bytes)`` where known.
+        """
+        details = details or {}
+        now = self._clock()
+        rows = []
+        for path in dict.fromkeys(str(p) for p in paths):
+            sha256, size = details.get(path, (None, None))
+            rows.append(
+                {
+                    "run_id": run_id,
+                    "path": path,
+                    "action": action,
+                    "sha256": sha256,
+                    "size_bytes": size,
+                    "created_at": now,
+                }
+            )
         if not rows:
             return
         await self.initialize()
@@ -261,7 +280,12 @@ class RunHistoryStore(StoreBase):
         async with self._connection() as conn:
             await conn.execute(
                 insert.on_conflict_do_update(
-                    index_elements=["run_id", "path"], set_={"action": insert.excluded.action}
+                    index_elements=["run_id", "path"],
+                    set_={
+                        "action": insert.excluded.action,
+                        "sha256": insert.excluded.sha256,
+                        "size_bytes": insert.excluded.size_bytes,
+                    },
                 ),
                 rows,
             )
