@@ -13,6 +13,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -94,6 +95,41 @@ def test_workers_2_writes_the_same_files_as_workers_1_and_in_loop(tmp_path: Path
     assert len(trees["0"]) > 6 * 10
     assert trees["1"] == trees["0"]
     assert trees["2"] == trees["0"]
+
+
+def recorded_template_cache(
+    tmp_path: Path, name: str, contracts: Path, *options: str
+) -> tuple[float, dict[str, tuple[int, int]]]:
+    """One run in a store of its own: ``omninode stats``' template cache hit rate, and
+    the hits and misses recorded per template."""
+    store = tmp_path / f"{name}.db"
+    env = {"OMNINODE_DATABASE_URL": f"sqlite+aiosqlite:///{store}"}
+    out = str(tmp_path / name)
+    finish(omninode("generate", str(contracts), "--out", out, "--json", *options, env=env))
+    stats = finish(omninode("stats", "--json", env=env))
+    hits = sum(
+        round(row["avg_cache_hits"] * row["template_count"]) for row in stats["template_cache"]
+    )
+    gauge = next(m for m in stats["metrics"] if m["metric_name"] == "template_cache_hit_rate")
+    assert hits > 0
+    with sqlite3.connect(store) as db:
+        rows = db.execute(
+            "SELECT template_name, cache_hits, cache_misses FROM template_cache_metadata"
+        )
+        per_template = {str(n): (int(h), int(m)) for n, h, m in rows}
+    assert sum(h for h, _ in per_template.values()) == hits
+    return float(gauge["avg"]), per_template
+
+
+def test_renders_in_worker_processes_are_recorded_as_the_in_loop_ones(tmp_path: Path) -> None:
+    contracts = write_contracts(tmp_path / "contracts", 6)
+    in_loop_rate, in_loop = recorded_template_cache(tmp_path, "w0", contracts, "--workers", "0")
+    for workers in ("1", "2"):
+        rate, per_template = recorded_template_cache(
+            tmp_path, f"w{workers}", contracts, "--workers", workers
+        )
+        assert rate == pytest.approx(in_loop_rate, abs=1e-4)
+        assert per_template == in_loop
 
 
 def test_omninode_workers_environment_variable_sets_the_pool(tmp_path: Path) -> None:
@@ -217,6 +253,19 @@ def test_scheduler_runs_the_work_on_the_cluster_with_the_same_files(
     assert execution["tasks"] == 6 * 6
     assert sum(execution["task_workers"].values()) == execution["tasks"]
     assert normalised_tree(tmp_path / "dask", run) == normalised_tree(tmp_path / "local", local)
+
+
+def test_renders_on_the_cluster_are_recorded(
+    tmp_path: Path, cluster: tuple[str, list[subprocess.Popen[bytes]]]
+) -> None:
+    address, _ = cluster
+    contracts = write_contracts(tmp_path / "contracts", 6)
+    _, in_loop = recorded_template_cache(tmp_path, "w0", contracts, "--workers", "0")
+    _, dask = recorded_template_cache(tmp_path, "dask", contracts, "--scheduler", address)
+    # one lookup per render wherever it ran; a worker's first render of a template
+    # misses (the cluster's workers start cold), so per template at most two more misses
+    assert {k: sum(v) for k, v in dask.items()} == {k: sum(v) for k, v in in_loop.items()}
+    assert all(in_loop[k][1] <= misses <= in_loop[k][1] + 2 for k, (_, misses) in dask.items())
 
 
 def test_scheduler_from_the_environment(

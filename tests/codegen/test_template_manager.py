@@ -446,6 +446,51 @@ async def test_metrics_collector_receives_counts_and_timings(user_dir: Path) -> 
     assert metrics.get_summary("template_load_ms") is not None
 
 
+async def test_take_activity_reports_the_lookups_loads_and_renders_since_the_last_take(
+    user_dir: Path,
+) -> None:
+    put(user_dir, "a", "{{ x }}")
+    put(user_dir, "b", "{{ x }}")
+    manager = await started(user_dir)
+    await manager.render_template("a", {"x": 1})
+    manager.take_activity()
+
+    await manager.render_template("a", {"x": 2})
+    await manager.render_template("b", {"x": 3})
+    manager.load_template_now("b", TemplateType.MODEL)
+    activity = manager.take_activity()
+
+    assert dict(activity.hits) == {"a": 1, "b": 1}
+    assert dict(activity.misses) == {"b": 1}
+    assert [(load.template_id, load.count) for load in activity.loads] == [("b", 1)]
+    assert activity.renders == 2
+    assert not manager.take_activity()
+
+
+async def test_merged_activity_counts_in_the_stats_and_the_metrics(user_dir: Path) -> None:
+    put(user_dir, "a", "{{ x }}")
+    metrics = MetricsCollector()
+    manager = await started(user_dir, metrics_collector=metrics)
+    await manager.render_template("a", {"x": 1})  # one miss here
+    worker = await started(user_dir)
+    for x in range(4):  # one miss, three hits in "another process"
+        await worker.render_template("a", {"x": x})
+
+    manager.merge_activity(worker.take_activity())
+
+    stats = manager.get_cache_stats()
+    assert (stats.hits, stats.misses, stats.total_requests) == (3, 2, 5)
+    assert stats.hit_rate == 0.6
+    assert (stats.loads, stats.renders) == (2, 5)
+    assert manager.cache.get_stats().hits == 0  # this manager's own cache saw no hit
+    hits = metrics.get_summary("template_cache_hit")
+    misses = metrics.get_summary("template_cache_miss")
+    loads = metrics.get_summary("template_load_ms")
+    assert hits is not None and misses is not None and loads is not None
+    assert (hits.total, misses.total, loads.count) == (3, 2, 2)
+    assert not manager.take_activity().hits  # merged activity is not this manager's to report
+
+
 def test_template_type_values_and_inference() -> None:
     assert [t.value for t in TemplateType] == [
         "effect",

@@ -15,6 +15,8 @@ from omninode_bridge.agents.workflows import (
 from omninode_bridge.codegen.template_manager import BUILTIN_TEMPLATE_DIR
 from omninode_bridge.codegen.workflow import INDEX_NAME
 from omninode_bridge.codegen.writer import MANIFEST_NAME, FileAction
+from omninode_bridge.engine.backends import ProcessPoolBackend
+from omninode_bridge.engine.executor import StagedParallelExecutor
 from omninode_bridge.errors import ContractError
 from omninode_bridge.validation import (
     ValidationContext,
@@ -370,3 +372,25 @@ async def test_repeated_renders_in_one_workflow_are_cache_hits(
     assert workflow.template_manager.get_cache_stats().misses == misses
     assert first.cache_hit_rate is not None and first.cache_hit_rate < 1.0
     assert second.cache_hit_rate == 1.0
+
+
+async def test_renders_in_worker_processes_count_in_the_runs_cache_figures(
+    contracts: Path, tmp_path: Path
+) -> None:
+    in_loop = CodegenWorkflow()
+    local = await in_loop.generate([contracts], tmp_path / "a")
+    backend = ProcessPoolBackend(2, preload=("omninode_bridge.codegen.stages.worker_init",))
+    try:
+        pooled = CodegenWorkflow(executor=StagedParallelExecutor(backend=backend))
+        spread = await pooled.generate([contracts], tmp_path / "b")
+    finally:
+        await backend.close()
+
+    assert spread.execution["backend"] == "processes"
+    assert local.cache_hit_rate is not None and local.cache_hit_rate > 0.5
+    assert spread.cache_hit_rate == local.cache_hit_rate
+    ours, theirs = (
+        in_loop.template_manager.get_cache_stats(),
+        pooled.template_manager.get_cache_stats(),
+    )
+    assert (theirs.hits, theirs.misses, theirs.renders) == (ours.hits, ours.misses, ours.renders)

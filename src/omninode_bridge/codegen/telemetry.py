@@ -11,7 +11,8 @@ writes in one transaction:
   over wall time);
 - template cache: per template, its file, hash, size, load time and this
   run's cache hits and misses (from the ``template_cache_hit`` /
-  ``template_cache_miss`` / ``template_load_ms`` metrics);
+  ``template_cache_miss`` / ``template_load_ms`` metrics, which count the
+  worker processes' renders too: see ``TemplateManager.merge_activity``);
 - validations: every validator's verdict on every generated module;
 - mixins: per regenerated contract, the enabled mixins it combined and
   whether its package passed its checks;
@@ -143,10 +144,12 @@ async def _templates(
     misses: Counter[str] = Counter()
     load_ms: dict[str, float] = {}
     if metrics is not None:
+        # a counter's value is its increment: one per lookup in this process, the
+        # count per template in what the workers reported (TemplateManager.merge_activity)
         for metric in metrics.get_metrics("template_cache_hit"):
-            hits[metric.tags.get("template_id", "")] += 1
+            hits[metric.tags.get("template_id", "")] += int(metric.value)
         for metric in metrics.get_metrics("template_cache_miss"):
-            misses[metric.tags.get("template_id", "")] += 1
+            misses[metric.tags.get("template_id", "")] += int(metric.value)
         for metric in metrics.get_metrics("template_load_ms"):
             load_ms[metric.tags.get("template_id", "")] = metric.value
     for template_id in TEMPLATE_IDS:

@@ -42,6 +42,7 @@ from omninode_bridge.codegen.documented_context import (
     expand_documented_context,
     is_documented_context,
 )
+from omninode_bridge.codegen.template_activity import ActivityTally, TemplateActivity
 from omninode_bridge.codegen.template_cache import (
     CachedTemplate,
     FileFingerprint,
@@ -65,6 +66,7 @@ __all__ = [
     "BUILTIN_TEMPLATE_DIR",
     "TEMPLATE_SUFFIXES",
     "Template",
+    "TemplateActivity",
     "TemplateCache",
     "TemplateCacheStats",
     "TemplateLRUCache",
@@ -131,6 +133,10 @@ class TemplateManager:
         self._renders = 0
         self._render_time = 0.0
         self._started = False
+        #: This manager's lookups, loads and renders since the last take_activity().
+        self._tally = ActivityTally()
+        #: Lookups other managers reported (merge_activity): (hits, misses).
+        self._merged_lookups = (0, 0)
 
     @property
     def cache(self) -> TemplateLRUCache:
@@ -224,8 +230,10 @@ class TemplateManager:
             path = self._resolve(template_id, kind)
             if path is None:
                 raise TemplateError(self._not_found(template_id, kind))
+            started = time.perf_counter()
             entry = self._read_and_compile(template_id, kind, path)
             self._loads += 1
+            self._tally.load(template_id, (time.perf_counter() - started) * 1000)
             self._cache.put(template_id, entry)
         return entry.template
 
@@ -263,6 +271,7 @@ class TemplateManager:
         elapsed = time.perf_counter() - started
         self._renders += 1
         self._render_time += elapsed
+        self._tally.render(elapsed * 1000)
         if self._metrics is not None:
             self._metrics.record_timing(
                 "template_render_ms", elapsed * 1000, tags={"template_id": template_id}
@@ -294,10 +303,64 @@ class TemplateManager:
         log.info("templates.preloaded", count=len(pairs))
 
     def get_cache_stats(self) -> TemplateCacheStats:
-        """Cache counters and timings, with this manager's file loads and renders."""
+        """Cache counters and timings, with this manager's file loads and renders.
+
+        What other managers reported through :meth:`merge_activity` (the
+        workers' lookups, loads and renders) is counted in too.
+        """
         stats = self._cache.snapshot()
+        merged_hits, merged_misses = self._merged_lookups
+        hits, misses = stats.hits + merged_hits, stats.misses + merged_misses
+        requests = hits + misses
         average = self._render_time * 1000 / self._renders if self._renders else 0.0
-        return replace(stats, loads=self._loads, renders=self._renders, avg_render_time_ms=average)
+        return replace(
+            stats,
+            total_requests=requests,
+            hits=hits,
+            misses=misses,
+            hit_rate=hits / requests if requests else 0.0,
+            loads=self._loads,
+            renders=self._renders,
+            avg_render_time_ms=average,
+        )
+
+    def take_activity(self) -> TemplateActivity:
+        """This manager's lookups, loads and renders since the previous take (a small delta).
+
+        A worker process returns it with each task's result (see
+        :mod:`~omninode_bridge.codegen.template_activity`); what was merged in
+        with :meth:`merge_activity` is not part of it.
+        """
+        return self._tally.take()
+
+    def merge_activity(self, activity: TemplateActivity) -> None:
+        """Count another manager's activity (a worker's) as this manager's.
+
+        The lookups join :meth:`get_cache_stats`, the loads and renders its
+        counts; the metrics collector receives one ``template_cache_hit`` /
+        ``template_cache_miss`` counter per template (valued with the count)
+        and one ``template_load_ms`` timing per loaded template (the last load).
+        """
+        if not activity:
+            return
+        hits, misses = self._merged_lookups
+        self._merged_lookups = (hits + activity.hit_count, misses + activity.miss_count)
+        self._loads += activity.load_count
+        self._renders += activity.renders
+        self._render_time += activity.render_ms / 1000
+        metrics = self._metrics
+        if metrics is None:
+            return
+        for name, counts in (
+            ("template_cache_hit", activity.hits),
+            ("template_cache_miss", activity.misses),
+        ):
+            for template_id, count in counts:
+                metrics.record_counter(name, count, tags={"template_id": template_id})
+        for load in activity.loads:
+            metrics.record_timing(
+                "template_load_ms", load.last_ms, tags={"template_id": load.template_id}
+            )
 
     def invalidate(self, template_id: str | None = None) -> int:
         """Drop one template, or all of them, from the cache.
@@ -362,8 +425,10 @@ class TemplateManager:
                 template_id, is_fresh=lambda e: self._is_fresh(e, template_type)
             )
             if entry is not None:
+                self._tally.hit(template_id)
                 self._count("template_cache_hit", template_id)
                 return entry
+        self._tally.miss(template_id)
         self._count("template_cache_miss", template_id)
         return None
 
@@ -375,6 +440,7 @@ class TemplateManager:
         entry = await asyncio.to_thread(self._read_and_compile, template_id, template_type, path)
         self._loads += 1
         elapsed_ms = (time.perf_counter() - started) * 1000
+        self._tally.load(template_id, elapsed_ms)
         if self._metrics is not None:
             self._metrics.record_timing(
                 "template_load_ms", elapsed_ms, tags={"template_id": template_id}

@@ -335,7 +335,7 @@ class CodegenWorkflow:
         """The run, with its correlation id on every log line."""
         if not self.template_manager.is_started:
             await self.template_manager.start()
-        before = self.template_manager.cache.snapshot()
+        before = self.template_manager.get_cache_stats()
         templates_sha, hashes = await self._template_hashes()
         run = Run(
             output=Path(output_directory),
@@ -366,11 +366,13 @@ class CodegenWorkflow:
         finally:
             if run.pinned:
                 await _forget_pinned(run)
+            # the workers' lookups, loads and renders count as this run's
+            self.template_manager.merge_activity(run.remote_templates.take())
         if run.contract_error is not None:
             raise run.contract_error
         if result.success and not run.dry_run:
             _write_index(run)
-        after = self.template_manager.cache.snapshot()
+        after = self.template_manager.get_cache_stats()
         lookups = after.total_requests - before.total_requests
         hit_rate = (after.hits - before.hits) / lookups if lookups > 0 else None
         return replace(self._result(run, result, started), cache_hit_rate=hit_rate)

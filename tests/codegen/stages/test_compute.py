@@ -76,3 +76,33 @@ def test_forget_pinned_drops_only_the_runs_jobs() -> None:
         assert [k for k in compute._pinned if k.startswith("run")] == ["runB/0"]
     finally:
         compute.forget_pinned("runB/")
+
+
+def test_a_task_returns_its_result_with_its_template_activity() -> None:
+    loaded = compute.load_contract_bytes(CONTRACT.read_bytes(), str(CONTRACT), False)
+    assert loaded.contract is not None
+    compute.template_activity()  # what earlier tests left in this process
+
+    (_spec, files), first = compute.with_template_activity(
+        compute.render_models, loaded.contract, PROVENANCE, None
+    )
+    (_, again), second = compute.with_template_activity(
+        compute.render_models, loaded.contract, PROVENANCE, None
+    )
+
+    assert again == files
+    assert first.renders > 0
+    assert first.hit_count + first.miss_count == first.renders  # one lookup per render
+    # the second task reports only its own lookups: all hits, the templates are cached
+    assert (second.hit_count, second.miss_count, second.renders) == (
+        first.renders,
+        0,
+        first.renders,
+    )
+    assert not compute.template_activity()
+
+
+def test_the_warm_up_loads_are_reported_by_no_task() -> None:
+    compute.warm_up()
+
+    assert not compute.template_activity()

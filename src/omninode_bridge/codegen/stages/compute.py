@@ -10,7 +10,10 @@ machine's files (worker processes): it plans and writes the package exactly as
 the client would (:func:`~omninode_bridge.codegen.writer.write_package`). On a
 Dask cluster the client plans and writes every file. Each worker process keeps
 one started :class:`TemplateManager` per template folder and one event loop per
-thread, so templates compile once per worker.
+thread, so templates compile once per worker. The client runs every task
+through :func:`with_template_activity`, so each result comes back with what the
+task did to this worker's template caches (hits, misses, loads: a small delta)
+and the run's figures count every render.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from omninode_bridge.codegen.render import PackageRenderer
 from omninode_bridge.codegen.spec import NodeSpec, build_node_spec
+from omninode_bridge.codegen.template_activity import ActivityTally, TemplateActivity
 from omninode_bridge.codegen.template_manager import TemplateManager, TemplateType
 from omninode_bridge.codegen.writer import (
     FileOwner,
@@ -51,10 +56,14 @@ __all__ = [
     "render_models",
     "render_models_pinned",
     "render_pinned",
+    "template_activity",
     "validation_context",
     "warm_up",
+    "with_template_activity",
     "write_package_pinned",
 ]
+
+T = TypeVar("T")
 
 _local = threading.local()
 
@@ -129,6 +138,27 @@ def _renderer(template_dir: str | None, provenance: Provenance) -> PackageRender
             _loop().run_until_complete(manager.start())
             _managers[key] = manager
     return PackageRenderer(_Templates(manager), provenance)
+
+
+def with_template_activity(fn: Callable[..., T], *args: Any) -> tuple[T, TemplateActivity]:
+    """Runs in a worker: ``fn(*args)``, and :func:`template_activity` once it has returned.
+
+    A task that raises leaves its activity to the next task of this process.
+    """
+    result = fn(*args)
+    return result, template_activity()
+
+
+def template_activity() -> TemplateActivity:
+    """What this process's template managers did since the previous call (a delta)."""
+    with _lock:
+        managers = list(_managers.values())
+    if len(managers) == 1:
+        return managers[0].take_activity()
+    tally = ActivityTally()
+    for manager in managers:
+        tally.add(manager.take_activity())
+    return tally.take()
 
 
 def render_models(
@@ -306,6 +336,8 @@ def warm_up() -> None:
             manager.load_template(template_id, TemplateType.infer(template_id))
         )
     _local.pipeline = ValidationPipeline(default_validators())
+    # the warm-up's loads are no run's: the workers' first tasks must not report them
+    manager.take_activity()
     # a forked worker makes its own loop (an epoll handle must not be shared)
     _local.loop.close()
     del _local.loop

@@ -14,7 +14,12 @@ from typing import Any
 from omninode_bridge import __version__
 from omninode_bridge.codegen.render import PackageRenderer
 from omninode_bridge.codegen.spec import NodeSpec
-from omninode_bridge.codegen.stages.compute import render_files, render_pinned
+from omninode_bridge.codegen.stages.compute import (
+    render_files,
+    render_pinned,
+    with_template_activity,
+)
+from omninode_bridge.codegen.template_activity import ActivityTally
 from omninode_bridge.codegen.writer import GeneratedFile, Manifest, PackagePlan, Provenance
 from omninode_bridge.contracts import Contract
 from omninode_bridge.contracts.problems import ContractProblem
@@ -92,16 +97,25 @@ class Run:
     pinned: bool = False
     #: Tasks this run handed to ``remote``.
     remote_tasks: int = 0
+    #: What the remote tasks did to their workers' template caches (the run's
+    #: template manager merges it when the run ends).
+    remote_templates: ActivityTally = field(default_factory=ActivityTally)
 
     async def offload(self, fn: Any, *args: Any) -> Any:
         """Run ``fn(*args)`` on the remote backend (a worker process or Dask worker)."""
         self.remote_tasks += 1
-        return await self.remote.run(fn, *args)
+        result, activity = await self.remote.run(with_template_activity, fn, *args)
+        self.remote_templates.add(activity)
+        return result
 
     async def offload_pinned(self, job: Job, fn: Any, *args: Any) -> Any:
         """Run ``fn(*args)`` on the worker that keeps ``job`` (see :attr:`Job.pin`)."""
         self.remote_tasks += 1
-        return await self.remote.run_pinned(job.index, fn, *args)
+        result, activity = await self.remote.run_pinned(
+            job.index, with_template_activity, fn, *args
+        )
+        self.remote_templates.add(activity)
+        return result
 
     def pin_key(self, job: Job) -> str:
         """The key of ``job``'s state in its worker."""
