@@ -8,6 +8,7 @@ keep their documented spelling and sit inside the tree::
     OmniNodeError
     ├── ConfigError                  bad configuration file or environment value
     ├── WorkflowException            engine errors (seed name)
+    │   ├── WorkerPoolError          the worker processes could not start or died
     │   ├── WorkflowDefinitionError  invalid stages/steps (also a ValueError)
     │   ├── CycleError               dependency cycle, names the cycle (also a ValueError)
     │   ├── StageTimeoutError        a stage exceeded its timeout (also a TimeoutError)
@@ -61,6 +62,7 @@ __all__ = [
     "TemplateError",
     "TemplateRenderError",
     "ValidationException",
+    "WorkerPoolError",
     "WorkflowDefinitionError",
     "WorkflowException",
     "WorkflowFailedError",
@@ -77,6 +79,10 @@ class ConfigError(OmniNodeError):
 
 class WorkflowException(OmniNodeError):
     """Base exception for workflow errors."""
+
+
+class WorkerPoolError(WorkflowException):
+    """The worker processes could not start or died; every call waiting on them gets this."""
 
 
 class WorkflowDefinitionError(WorkflowException, ValueError):

@@ -377,3 +377,29 @@ def test_workers_started_early_end_with_a_bad_input_run_quietly(
     assert "Traceback" not in err, err  # no worker left to fail after the command exited
     assert elapsed < 60, f"{elapsed:.1f} s: {err}"  # stopping the workers does not hang
     assert not (tmp_path / "out").exists()
+
+
+_NO_GUARD_DRIVER = """\
+import sys
+from omninode_bridge.cli.app import main
+sys.argv = ["omninode", "generate", {contracts!r}, "--out", {out!r}, "--workers", "2"]
+main()
+"""
+
+
+@pytest.mark.timeout(120)
+def test_a_driver_script_without_a_main_guard_fails_in_one_line(tmp_path: Path) -> None:
+    """Each worker process re-imports the script (which runs the command again): one error."""
+    contracts = write_contracts(tmp_path / "contracts", 3)
+    out = tmp_path / "out"
+    driver = tmp_path / "drive.py"
+    driver.write_text(_NO_GUARD_DRIVER.format(contracts=str(contracts), out=str(out)))
+    done = subprocess.run(
+        [sys.executable, str(driver)], capture_output=True, text=True, timeout=90, cwd=tmp_path
+    )
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode != 0
+    assert len(lines) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "--workers 0" in lines[0]
+    assert not out.exists() or not any(out.rglob("*.py"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import signal
 import time
 from typing import Any
 
@@ -23,7 +25,7 @@ from omninode_bridge.engine.models import (
     WorkflowStage,
     WorkflowStep,
 )
-from omninode_bridge.errors import ConfigError, WorkflowFailedError
+from omninode_bridge.errors import ConfigError, WorkerPoolError, WorkflowFailedError
 
 # pbkdf2 with this many rounds keeps one core busy for several seconds
 _ROUNDS = 30_000_000
@@ -170,3 +172,30 @@ def test_only_dask_lacks_affinity_and_the_callers_files() -> None:
     assert InLoopBackend().affinity and InLoopBackend().shares_filesystem
     dask = DaskBackend("tcp://127.0.0.1:1")
     assert not dask.affinity and not dask.shares_filesystem
+
+
+def _spin() -> bytes:
+    return hashlib.pbkdf2_hmac("sha256", b"pw", b"salt", _ROUNDS)
+
+
+@pytest.mark.timeout(60)
+async def test_a_killed_worker_fails_the_waiting_and_later_calls() -> None:
+    backend = ProcessPoolBackend(2)
+    try:
+        victim = await backend.run_pinned(0, _pid)
+        busy = asyncio.create_task(backend.run_pinned(0, _spin))
+        queued = [asyncio.create_task(backend.run_pinned(0, _spin)) for _ in range(3)]
+        elsewhere = asyncio.create_task(backend.run_pinned(1, _spin))  # on the live worker
+        await asyncio.sleep(0)  # every call handed to its worker's queue
+        queued[1].cancel()  # a cancelled call in a broken pool must not strand the others
+        started = time.perf_counter()
+        os.kill(victim, signal.SIGKILL)
+        outcomes = await asyncio.gather(
+            busy, queued[0], queued[2], elsewhere, return_exceptions=True
+        )
+        later = await asyncio.gather(backend.run(_pid), return_exceptions=True)
+    finally:
+        await backend.close()
+    assert all(isinstance(outcome, WorkerPoolError) for outcome in outcomes + later), outcomes
+    assert time.perf_counter() - started < 3  # one spin takes longer: none was waited for
+    assert "--workers 0" in str(outcomes[0])

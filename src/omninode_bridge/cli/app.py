@@ -27,6 +27,10 @@ EXIT_BAD_INPUT = 2
 
 def main() -> None:
     """Console-script entry point."""
+    if _bootstrapping_worker():
+        # a worker process re-importing a script that runs the CLI without an
+        # ``if __name__ == "__main__":`` guard: end quietly, the command reports it
+        raise SystemExit(EXIT_FAILED)
     if sys.argv[1:] in (["--help"], ["-h"]):
         from omninode_bridge.cli.command_table import top_level_help
 
@@ -41,6 +45,14 @@ def main() -> None:
     from omninode_bridge.cli.commands import run
 
     run()
+
+
+def _bootstrapping_worker() -> bool:
+    """Whether this process is a worker process still importing the parent's main script."""
+    multiprocessing = sys.modules.get("multiprocessing")  # a worker has it; a command may not
+    return multiprocessing is not None and bool(
+        getattr(multiprocessing.current_process(), "_inheriting", False)
+    )
 
 
 def __getattr__(name: str) -> Any:

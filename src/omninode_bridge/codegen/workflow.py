@@ -368,6 +368,8 @@ class CodegenWorkflow:
                 await _forget_pinned(run)
             # the workers' lookups, loads and renders count as this run's
             self.template_manager.merge_activity(run.remote_templates.take())
+        if run.worker_error is not None:  # every job failed alike: one error, not one per job
+            raise run.worker_error
         if run.contract_error is not None:
             raise run.contract_error
         if result.success and not run.dry_run:

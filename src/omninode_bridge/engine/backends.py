@@ -32,15 +32,19 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
+import multiprocessing.connection
 import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from omninode_bridge.errors import ConfigError
+from omninode_bridge.errors import ConfigError, WorkerPoolError
 
 __all__ = [
     "DaskBackend",
@@ -111,11 +115,18 @@ class ProcessPoolBackend:
     least busy worker, :meth:`run_pinned` to the worker its key names (``key %
     workers``), so a job's later tasks find what its earlier ones kept in that
     process and only small results travel. A cancelled or timed-out call
-    returns at once; a task already running in a worker finishes there and its
-    result is dropped. :meth:`close` stops the workers (the running ones are
+    returns at once; its task, queued or running, still runs in its worker and
+    the result is dropped (a task is never cancelled in the pool: on Python
+    3.11 a cancelled task makes a broken pool leave the other tasks waiting
+    for ever). :meth:`close` stops the workers (the running ones are
     terminated). :meth:`prestart` starts the workers from a background thread:
     the fork server imports and warms the ``preload`` modules on another core
     while this process goes on.
+
+    A worker process that cannot start or dies (killed, crashed) fails every
+    call waiting on the workers and every later call with
+    :class:`~omninode_bridge.errors.WorkerPoolError`: one thread per backend
+    waits on the worker processes' sentinels.
     """
 
     name = "processes"
@@ -134,6 +145,17 @@ class ProcessPoolBackend:
         self._busy: list[int] = [0] * workers
         self._lock = threading.Lock()
         self._starter: threading.Thread | None = None
+        #: Calls awaiting a result, with their event loop (failed at once when a worker dies).
+        self._waiting: dict[asyncio.Future[Any], asyncio.AbstractEventLoop] = {}
+        #: Why the workers are unusable (set once, by the start-up or the watcher).
+        self._failure: str | None = None
+        self._watcher: threading.Thread | None = None
+        self._wakeup: tuple[int, int] | None = None  # the pipe that stops the watcher
+
+    @property
+    def failure(self) -> WorkerPoolError | None:
+        """The error every call gets once a worker process could not start or died."""
+        return None if self._failure is None else WorkerPoolError(self._failure)
 
     def _executors(self) -> list[ProcessPoolExecutor]:
         with self._lock:
@@ -156,11 +178,43 @@ class ProcessPoolBackend:
             self._starter.start()
 
     def _start_workers(self) -> None:
-        for pool in self._executors():
-            pool.submit(_nothing)
+        """Start every worker process, then watch them (in the starter thread)."""
+        try:
+            pools = self._executors()
+            for pool in pools:
+                pool.submit(_nothing)
+        except Exception as exc:  # a broken pool, or a start refused during bootstrapping
+            first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+            self._fail(f"{type(exc).__name__}: {first}")
+            return
+        processes = [p for pool in pools for p in getattr(pool, "_processes", {}).values()]
+        self._wakeup = os.pipe()
+        self._watcher = threading.Thread(
+            target=self._watch, args=(processes, self._wakeup[0]), name="omninode-workers-watch",
+            daemon=True,
+        )  # fmt: skip
+        self._watcher.start()
+
+    def _watch(self, processes: list[Any], wakeup: int) -> None:
+        """Wait until a worker process ends (that fails the calls) or :meth:`shutdown` wakes us."""
+        ready = multiprocessing.connection.wait([p.sentinel for p in processes] + [wakeup])
+        if wakeup not in ready:
+            dead = [str(p.pid) for p in processes if p.sentinel in ready]
+            self._fail(f"worker process {', '.join(dead)} exited")
+
+    def _fail(self, detail: str) -> None:
+        """Mark the workers unusable and fail every waiting call (from any thread)."""
+        message = _POOL_FAILED.format(detail=detail)
+        with self._lock:
+            if self._failure is None:
+                self._failure = message
+            waiting, self._waiting = self._waiting, {}
+        for waiter, loop in waiting.items():
+            _settle_soon(loop, waiter, WorkerPoolError(message), None)
 
     async def _started(self) -> list[ProcessPoolExecutor]:
-        """The pools, once a start-up begun by :meth:`prestart` has finished (off the loop)."""
+        """The pools, once their worker processes have started (off the loop)."""
+        self.prestart()
         starter = self._starter
         if starter is not None and starter.is_alive():
             await asyncio.to_thread(starter.join)
@@ -176,15 +230,43 @@ class ProcessPoolBackend:
         return await self._run_on(key % self.workers, fn, args)
 
     async def _run_on(self, index: int, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[tuple[float, T]] = loop.create_future()
+        with self._lock:
+            if self._failure is not None:
+                raise WorkerPoolError(self._failure)
+            self._waiting[waiter] = loop
         self.tasks += 1
         self._busy[index] += 1
         try:
-            loop = asyncio.get_running_loop()
-            cpu, result = await loop.run_in_executor(self._pools[index], _timed_call, fn, args)
+            try:
+                job = self._pools[index].submit(_timed_call, fn, args)
+            except BrokenProcessPool as exc:
+                raise self._broken(exc) from None
+            job.add_done_callback(partial(self._finished, loop, waiter))
+            cpu, result = await waiter  # cancelling the call leaves ``job`` alone (see above)
         finally:
             self._busy[index] -= 1
+            with self._lock:
+                self._waiting.pop(waiter, None)
         self.worker_cpu_s += cpu
         return result
+
+    def _finished(
+        self, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[Any], job: Future[Any]
+    ) -> None:
+        """``job``'s outcome to its caller's loop (runs in the pool's thread)."""
+        error = None if job.cancelled() else job.exception()
+        if job.cancelled() or isinstance(error, BrokenProcessPool):
+            error = self._broken(error)
+        _settle_soon(loop, waiter, error, None if error is not None else job.result())
+
+    def _broken(self, cause: BaseException | None) -> WorkerPoolError:
+        """The error for a pool the standard library found broken."""
+        with self._lock:
+            if self._failure is None:
+                self._failure = _POOL_FAILED.format(detail=f"{cause or 'the pool was stopped'}")
+            return WorkerPoolError(self._failure)
 
     async def close(self) -> None:
         await asyncio.to_thread(self.shutdown)
@@ -194,15 +276,56 @@ class ProcessPoolBackend:
         starter = self._starter
         if starter is not None and starter.is_alive():
             starter.join()
+        self._stop_watching()
         with self._lock:
             pools, self._pools = self._pools, []
         processes = [p for pool in pools for p in getattr(pool, "_processes", {}).values()]
         for pool in pools:
-            pool.shutdown(wait=False, cancel_futures=True)
+            # queued tasks are not cancelled: the pool then fails them when its workers end
+            pool.shutdown(wait=False, cancel_futures=False)
         for process in processes:
             if process.is_alive():
                 process.terminate()
         _join_all(processes)
+
+    def _stop_watching(self) -> None:
+        """Wake the watcher and wait for it: the workers' end is ours, not a failure."""
+        wakeup, self._wakeup = self._wakeup, None
+        watcher, self._watcher = self._watcher, None
+        if wakeup is None or watcher is None:
+            return
+        os.write(wakeup[1], b"x")
+        watcher.join()
+        for fd in wakeup:
+            os.close(fd)
+
+
+_POOL_FAILED = (
+    "the worker processes could not start or died ({detail}). The usual cause is a script "
+    'that runs omninode (its CLI or API) without an `if __name__ == "__main__":` guard: '
+    "each worker process re-imports the main script. A worker can also be killed (out of "
+    "memory) or crash. `--workers 0` runs without worker processes."
+)
+
+
+def _settle_soon(
+    loop: asyncio.AbstractEventLoop,
+    waiter: asyncio.Future[Any],
+    error: BaseException | None,
+    result: Any,
+) -> None:
+    """Complete ``waiter`` in its own loop with ``error`` or ``result`` (from any thread)."""
+    with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+        loop.call_soon_threadsafe(_settle, waiter, error, result)
+
+
+def _settle(waiter: asyncio.Future[Any], error: BaseException | None, result: Any) -> None:
+    if waiter.done():  # cancelled, or failed already by the watcher
+        return
+    if error is not None:
+        waiter.set_exception(error)
+    else:
+        waiter.set_result(result)
 
 
 def _nothing() -> None:

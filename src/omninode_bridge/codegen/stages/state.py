@@ -23,7 +23,7 @@ from omninode_bridge.codegen.template_activity import ActivityTally
 from omninode_bridge.codegen.writer import GeneratedFile, Manifest, PackagePlan, Provenance
 from omninode_bridge.contracts import Contract
 from omninode_bridge.contracts.problems import ContractProblem
-from omninode_bridge.errors import ContractError, GenerationError
+from omninode_bridge.errors import ContractError, GenerationError, WorkerPoolError
 from omninode_bridge.validation import ValidationResult
 
 __all__ = [
@@ -100,20 +100,30 @@ class Run:
     #: What the remote tasks did to their workers' template caches (the run's
     #: template manager merges it when the run ends).
     remote_templates: ActivityTally = field(default_factory=ActivityTally)
+    #: The worker processes could not start or died: the whole run fails with it.
+    worker_error: WorkerPoolError | None = None
 
     async def offload(self, fn: Any, *args: Any) -> Any:
         """Run ``fn(*args)`` on the remote backend (a worker process or Dask worker)."""
         self.remote_tasks += 1
-        result, activity = await self.remote.run(with_template_activity, fn, *args)
+        try:
+            result, activity = await self.remote.run(with_template_activity, fn, *args)
+        except WorkerPoolError as exc:
+            self.worker_error = self.worker_error or exc
+            raise
         self.remote_templates.add(activity)
         return result
 
     async def offload_pinned(self, job: Job, fn: Any, *args: Any) -> Any:
         """Run ``fn(*args)`` on the worker that keeps ``job`` (see :attr:`Job.pin`)."""
         self.remote_tasks += 1
-        result, activity = await self.remote.run_pinned(
-            job.index, with_template_activity, fn, *args
-        )
+        try:
+            result, activity = await self.remote.run_pinned(
+                job.index, with_template_activity, fn, *args
+            )
+        except WorkerPoolError as exc:
+            self.worker_error = self.worker_error or exc
+            raise
         self.remote_templates.add(activity)
         return result
 
