@@ -184,7 +184,7 @@ class ProcessPoolBackend:
             for pool in pools:
                 pool.submit(_nothing)
         except Exception as exc:  # a broken pool, or a start refused during bootstrapping
-            first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+            first = " ".join(str(exc).split()).split(". ")[0]  # its first sentence
             self._fail(f"{type(exc).__name__}: {first}")
             return
         processes = [p for pool in pools for p in getattr(pool, "_processes", {}).values()]
