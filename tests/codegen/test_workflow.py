@@ -388,9 +388,16 @@ async def test_renders_in_worker_processes_count_in_the_runs_cache_figures(
 
     assert spread.execution["backend"] == "processes"
     assert local.cache_hit_rate is not None and local.cache_hit_rate > 0.5
-    assert spread.cache_hit_rate == local.cache_hit_rate
+    assert spread.cache_hit_rate is not None and spread.cache_hit_rate > 0
     ours, theirs = (
         in_loop.template_manager.get_cache_stats(),
         pooled.template_manager.get_cache_stats(),
     )
-    assert (theirs.hits, theirs.misses, theirs.renders) == (ours.hits, ours.misses, ours.renders)
+    # Every lookup and render in the workers is counted. Whether a worker's first
+    # load of a template is a miss depends on its fork server: this process's
+    # server is started once, by whichever test uses it first, with that test's
+    # preload (the CLI's always warms it: tests/cli/test_generate_parallel.py
+    # compares the hit rates of --workers 0, 1 and 2 run by run).
+    assert theirs.hits + theirs.misses == ours.hits + ours.misses
+    assert theirs.renders == ours.renders
+    assert theirs.hits >= ours.hits - ours.misses * backend.workers
