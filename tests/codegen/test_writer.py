@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -38,16 +39,29 @@ def files(run: str, body: str = "x = 1\n") -> list[GeneratedFile]:
 def write(root: Path, items: list[GeneratedFile], run: str = "r1") -> Manifest:
     writer = PackageWriter(root)
     plan = writer.plan(items)
-    manifest = Manifest("1.0", "c" * 64, "t" * 64, run, "corr", "c.yaml", {})
-    manifest = (
-        Manifest(**{**manifest.__dict__, "files": writer.file_hashes(items, plan)})
-        if False
-        else Manifest(
-            "1.0", "c" * 64, "t" * 64, run, "corr", "c.yaml", writer.file_hashes(items, plan)
-        )
+    manifest = Manifest(
+        "1.0", "c" * 64, "t" * 64, run, "corr", "c.yaml", writer.file_hashes(items, plan)
     )
     writer.apply(items, plan, manifest)
     return manifest
+
+
+def test_apply_reports_the_hash_and_size_of_each_file_it_wrote(tmp_path: Path) -> None:
+    items = [*files("r1"), GeneratedFile("naïve.py", "s = 'é'\n")]
+    writer = PackageWriter(tmp_path)
+    plan = writer.plan(items)
+    manifest = Manifest(
+        "1.0", "c" * 64, "t" * 64, "r1", "corr", "c.yaml", writer.file_hashes(items, plan)
+    )
+    applied = writer.apply(items, plan, manifest)
+    assert set(applied.written) == {"a.py", "pkg/b.py", "handlers.py", "naïve.py"}
+    for path, (sha256, size) in applied.written.items():
+        data = (tmp_path / path).read_bytes()
+        assert (sha256, size) == (hashlib.sha256(data).hexdigest(), len(data)), path
+    # nothing changed: nothing written, nothing reported
+    again = PackageWriter(tmp_path)
+    second = again.apply(items, again.plan(items), manifest)
+    assert second.written == {}
 
 
 def test_first_write_creates_every_file_and_the_manifest(tmp_path: Path) -> None:

@@ -193,6 +193,9 @@ class PackagePlan:
     manifest: Manifest | None = None
     fresh: bool = False
     """True when the manifest showed nothing could change (rendering was skipped)."""
+    written: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    """Path -> (sha256, size in bytes) of each file :meth:`PackageWriter.apply` wrote
+    (the manifest not included)."""
 
     def count(self, action: FileAction) -> int:
         """How many files get ``action``."""
@@ -333,7 +336,15 @@ class PackageWriter:
         for path in stale:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
-        return PackagePlan(plan.root, plan.files, manifest)
+        written: dict[str, tuple[str, int]] = {}
+        for path, text in writes:
+            if path == manifest_path:
+                continue
+            relative = path.relative_to(self.root).as_posix()
+            data = text.encode("utf-8")
+            sha256 = manifest.files.get(relative, {}).get("sha256")  # user files have none
+            written[relative] = (sha256 or hashlib.sha256(data).hexdigest(), len(data))
+        return PackagePlan(plan.root, plan.files, manifest, written=written)
 
     def file_hashes(
         self, files: Iterable[GeneratedFile], plan: PackagePlan

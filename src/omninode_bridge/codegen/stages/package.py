@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from omninode_bridge.codegen.results import PackageResult
@@ -67,29 +65,13 @@ async def package(run: Run, job: Job) -> Mapping[str, Any]:
     if run.dry_run:
         return {"planned": len(plan.files)}
     job.written = True
-    written = [
-        str(root / p.path) for p in plan.files if p.action in (FileAction.NEW, FileAction.CHANGED)
-    ]
-    return {"generated_files": written, "file_records": file_records(plan, written)}
-
-
-def file_records(plan: PackagePlan, written: list[str]) -> dict[str, list[Any]]:
-    """``[sha256, size in bytes]`` of each written file (the hash from the manifest)."""
-    hashes = plan.manifest.files if plan.manifest is not None else {}
-    records: dict[str, list[Any]] = {}
-    size: int | None
-    for path in written:
-        sha256 = hashes.get(Path(path).relative_to(plan.root).as_posix(), {}).get("sha256")
-        try:
-            if sha256 is None:  # a user-owned file: the manifest keeps no hash of it
-                data = Path(path).read_bytes()
-                sha256, size = hashlib.sha256(data).hexdigest(), len(data)
-            else:
-                size = Path(path).stat().st_size
-        except OSError:
-            size = None
-        records[path] = [sha256, size]
-    return records
+    # each written file with [sha256, size in bytes] as the writer wrote it
+    records: dict[str, list[Any]] = {
+        str(root / p.path): list(plan.written.get(p.path, (None, None)))
+        for p in plan.files
+        if p.action in (FileAction.NEW, FileAction.CHANGED)
+    }
+    return {"generated_files": list(records), "file_records": records}
 
 
 def package_result(run: Run, job: Job) -> PackageResult:
