@@ -129,19 +129,14 @@ class RunHistory:
         return cls(recorder, publisher, console, workflow)
 
     async def finish(self, result: Any) -> None:
-        """Record the files written and the analytics, detach and close; report losses once."""
+        """Record the files written and the analytics, detach and close; report losses once.
+
+        The bus goes first: its processor writes the last events' metrics rows
+        now, not from its flush timer in the middle of the analytics
+        transaction (SQLite has one writer at a time, and a writer that waits
+        for the lock sleeps up to 100 ms between tries).
+        """
         recorder, publisher = self.recorder, self.publisher
-        if recorder is not None:
-            try:
-                if result is not None and result.workflow is not None:
-                    await recorder.record_result(result.workflow)
-                if result is not None:
-                    await self._record_telemetry(result)
-            except _STORE_FAULTS as exc:
-                recorder.errors += 1
-                warn(self._console, f"the files of this run were not recorded: {exc}")
-            finally:
-                await recorder.detach()
         if publisher is not None:
             await publisher.detach()  # flushes the last events and their metrics rows
             self._record_event_gauges(publisher)
@@ -152,16 +147,27 @@ class RunHistory:
                     f"event bus failed, {publisher.errors} lifecycle event(s) not published: "
                     f"{publisher.first_error}",
                 )
-        if recorder is not None:
-            if self.metrics is not None:
-                await _quietly(self.metrics.flush(drain=True))
-            await _quietly(recorder.store.close())
-            if recorder.errors:
-                warn(
-                    self._console,
-                    f"{recorder.errors} run-history write(s) failed: this run is incomplete "
-                    "in 'omninode runs list'",
-                )
+        if recorder is None:
+            return
+        try:
+            if result is not None and result.workflow is not None:
+                await recorder.record_result(result.workflow)
+            if result is not None:
+                await self._record_telemetry(result)
+        except _STORE_FAULTS as exc:
+            recorder.errors += 1
+            warn(self._console, f"the files of this run were not recorded: {exc}")
+        finally:
+            await recorder.detach()
+        if self.metrics is not None:
+            await _quietly(self.metrics.flush(drain=True))
+        await _quietly(recorder.store.close())
+        if recorder.errors:
+            warn(
+                self._console,
+                f"{recorder.errors} run-history write(s) failed: this run is incomplete "
+                "in 'omninode runs list'",
+            )
 
     async def _record_telemetry(self, result: Any) -> None:
         """The run's analytics rows, in one transaction; a failure is reported, not raised."""
